@@ -1,0 +1,79 @@
+"""Shared pieces of the command layer: opening the workspace, task views."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from gitmem.edits import visible_log
+from gitmem.models import Task
+from gitmem.output import flat, status_word
+from gitmem.services.workspace import Workspace
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (stable, versioned shape).")
+
+
+def workspace(agent: str | None = None) -> Workspace:
+    app = click.get_current_context().find_root().obj
+    return Workspace.open(app.path, agent=agent)
+
+
+def task_json(task: Task, short: Mapping[str, str]) -> dict[str, Any]:
+    """The documented ``--json`` shape of one task."""
+    return {
+        "id": task.id,
+        "short_id": short.get(task.id, task.id),
+        "title": task.title,
+        "description": task.description,
+        "kind": task.kind.value,
+        "status": task.status.value,
+        "priority": task.priority,
+        "parent": task.parent,
+        "depends_on": task.depends_on,
+        "related": task.members("related"),
+        "labels": task.labels,
+        "owner": task.owner,
+        "adr": task.members("adr"),
+        "evidence": task.evidence,
+        "target_commit": task.get("target_commit"),
+        "plan_key": task.plan_key,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "created_by": task.created_by,
+        "metadata": task.get("metadata") or {},
+        "deleted": dict(task.tombstone) if task.deleted and task.tombstone else None,
+        "conflicts": [{"field": f, "value": w.value, "stamp": str(w.stamp)} for f, w in task.conflicts()],
+        "log": [{"id": e.id, "at": e.at, "by": e.by, "text": e.text} for e in visible_log(task)],
+    }
+
+
+def task_row(task: Task, short: Mapping[str, str]) -> list[str]:
+    return [short.get(task.id, task.id), task.status.value, f"P{task.priority}", flat(task.title)]
+
+
+def task_text(task: Task, short: Mapping[str, str]) -> str:
+    """``tasks show`` for people."""
+    view = task_json(task, short)
+    lines = [f"{task.id}  {status_word(task.status.value)}  P{task.priority}  {task.kind.value}", f"title: {flat(task.title)}"]
+    if task.description:
+        lines.append("description:")
+        lines.extend("  " + flat(line) for line in task.description.split("\n"))
+    for name in ("parent", "owner", "target_commit", "plan_key"):
+        if view[name]:
+            lines.append(f"{name}: {flat(str(view[name]))}")
+    for name in ("depends_on", "related", "labels", "adr"):
+        if view[name]:
+            lines.append(f"{name}: {', '.join(short.get(v, v) for v in view[name])}")
+    for ev in view["evidence"]:
+        lines.append("evidence: " + ", ".join(f"{k}={flat(str(v))}" for k, v in ev.items()))
+    if view["deleted"]:
+        lines.append(f"deleted: by {view['deleted'].get('by')} at {view['deleted'].get('at')}: {flat(str(view['deleted'].get('reason', '')))}")
+    lines.append(f"created: {task.created_at} by {task.created_by}; updated {task.updated_at}")
+    for c in view["conflicts"]:
+        lines.append(f"conflict: {c['field']} also had {flat(repr(c['value']))} ({c['stamp']})")
+    for entry in view["log"]:
+        lines.append(f"log {entry['at']} {entry['by']}: {flat(entry['text'])}")
+    return "\n".join(lines) + "\n"

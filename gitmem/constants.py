@@ -1,0 +1,29 @@
+"""Names shared by every layer: refs, schema versions, limits."""
+
+from __future__ import annotations
+
+MEMORY_PREFIX = "refs/codex/branches/"
+CLAIMS_REF = "refs/codex/claims"
+BACKUP_PREFIX = "refs/codex/backups/"
+NOTES_REF = "refs/notes/codex"
+
+FORMAT_VERSION = 1
+"""Version of the memory layout and record encoding; bumped only for breaking changes."""
+
+JSON_VERSION = 1
+"""Version of the ``--json`` output shapes."""
+
+LOCAL_DIR = "codex"
+"""Directory under the git dir holding per-clone and per-worktree state."""
+
+ID_PREFIX = "t-"
+ID_LENGTH = 10
+MIN_PREFIX = 4
+
+MAX_TITLE = 500
+MAX_TEXT = 64 * 1024
+MAX_LABEL = 100
+MAX_BLOB = 1024 * 1024
+MAX_CLOCK_JUMP = 10**6
+
+HOOK_MARKER = "gitmem-hook-shim-v1"

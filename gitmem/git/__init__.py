@@ -1,0 +1,1 @@
+"""The only layer that talks to git (pygit2 and the ``git`` binary)."""

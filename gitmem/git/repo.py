@@ -1,0 +1,255 @@
+"""The one module that talks to libgit2 (pygit2): objects, refs, config, history."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import pygit2
+
+from gitmem.errors import CorruptMemory, NotARepository
+
+_BLOB = pygit2.GIT_FILEMODE_BLOB
+_TREE = pygit2.GIT_FILEMODE_TREE
+
+
+class RefMoved(Exception):
+    """A compare-and-swap ref update lost: the ref no longer has the expected value."""
+
+
+class RefLocked(Exception):
+    """Another writer holds the ref's lock file."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    id: str
+    tree: str
+    parents: tuple[str, ...]
+    message: str
+    time: int
+
+
+class Repo:
+    """A git repository opened once and passed down through the layers."""
+
+    def __init__(self, raw: pygit2.Repository) -> None:
+        self._raw = raw
+        self.git_dir = os.path.normpath(raw.path)
+        common = os.path.join(self.git_dir, "commondir")
+        if os.path.isfile(common):
+            with open(common, encoding="utf-8") as fh:
+                self.common_dir = os.path.normpath(os.path.join(self.git_dir, fh.read().strip()))
+        else:
+            self.common_dir = self.git_dir
+        self.workdir = os.path.normpath(raw.workdir) if raw.workdir else None
+
+    @classmethod
+    def discover(cls, start: str) -> Repo:
+        try:
+            found = pygit2.discover_repository(start)
+        except pygit2.GitError:
+            found = None
+        if not found:
+            raise NotARepository(
+                f"not a git repository (or any parent up to /): {os.path.abspath(start)}",
+                hint="run this inside a git repository, or pass -C PATH",
+            )
+        return cls(pygit2.Repository(found))
+
+    # -- HEAD and history -------------------------------------------------
+    @property
+    def is_bare(self) -> bool:
+        return bool(self._raw.is_bare)
+
+    @property
+    def is_shallow(self) -> bool:
+        return bool(self._raw.is_shallow)
+
+    @property
+    def head_is_unborn(self) -> bool:
+        return bool(self._raw.head_is_unborn)
+
+    def head_branch(self) -> str | None:
+        """The checked-out branch's short name, or ``None`` when HEAD is detached."""
+        try:
+            target = self._raw.references["HEAD"].target
+        except (KeyError, pygit2.GitError):
+            return None
+        if isinstance(target, str) and target.startswith("refs/heads/"):
+            return target[len("refs/heads/") :]
+        return None
+
+    def head_commit(self) -> str | None:
+        if self._raw.head_is_unborn:
+            return None
+        try:
+            return str(self._raw.head.target)
+        except pygit2.GitError:
+            return None
+
+    def resolve_commit(self, rev: str) -> str | None:
+        try:
+            obj = self._raw.revparse_single(rev)
+            return str(obj.peel(pygit2.Commit).id)
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+            return None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        if ancestor == descendant:
+            return True
+        return bool(self._raw.descendant_of(descendant, ancestor))
+
+    # -- refs -------------------------------------------------------------
+    def ref_target(self, name: str) -> str | None:
+        try:
+            ref = self._raw.references.get(name)
+        except (pygit2.GitError, pygit2.InvalidSpecError, ValueError):
+            return None
+        if ref is None:
+            return None
+        target = ref.target
+        return None if isinstance(target, str) else str(target)
+
+    def refs_under(self, prefix: str) -> dict[str, str]:
+        out = {}
+        for name in self._raw.references:
+            if name.startswith(prefix):
+                target = self.ref_target(name)
+                if target:
+                    out[name] = target
+        return out
+
+    def cas_ref(self, name: str, new: str, old: str | None, message: str) -> None:
+        """Move ``name`` from ``old`` to ``new`` (create it when ``old`` is None), atomically."""
+        oid = pygit2.Oid(hex=new)
+        try:
+            if old is None:
+                self._raw.create_reference_direct(name, oid, False, message=message)
+                return
+            ref = self._raw.references.get(name)
+            if ref is None or str(ref.target) != old:
+                raise RefMoved(name)
+            ref.set_target(oid, message)
+        except pygit2.AlreadyExistsError as exc:
+            raise RefMoved(name) from exc
+        except pygit2.GitError as exc:
+            text = str(exc)
+            if "lock" in text:
+                raise RefLocked(name) from exc
+            if "does not match" in text or "exists" in text or "modified" in text:
+                raise RefMoved(name) from exc
+            raise
+
+    # -- objects ------------------------------------------------------------
+    def commit_info(self, oid: str) -> CommitInfo:
+        try:
+            obj = self._raw[oid]
+        except (KeyError, ValueError) as exc:
+            raise CorruptMemory(f"object {oid} is missing", hint="run 'git codex fsck'") from exc
+        if not isinstance(obj, pygit2.Commit):
+            raise CorruptMemory(f"{oid} is a {obj.type_str}, not a commit", hint="run 'git codex fsck'")
+        return CommitInfo(
+            id=oid,
+            tree=str(obj.tree_id),
+            parents=tuple(str(p) for p in obj.parent_ids),
+            message=obj.message,
+            time=obj.commit_time,
+        )
+
+    def tree_entries(self, tree: str, path: str = "") -> dict[str, tuple[str, bool]]:
+        """Entries of ``tree`` (or of its subtree at ``path``): name -> (oid, is_tree)."""
+        obj = self._raw[tree]
+        if path:
+            try:
+                obj = self._raw[obj[path].id]
+            except KeyError:
+                return {}
+        if not isinstance(obj, pygit2.Tree):
+            raise CorruptMemory(f"{path or tree} is not a tree", hint="run 'git codex fsck'")
+        return {e.name: (str(e.id), e.filemode == _TREE) for e in obj}
+
+    def iter_blobs(self, tree: str, path: str) -> Iterator[tuple[str, str]]:
+        """Every blob under ``path`` in ``tree``, recursively: (relative path, oid)."""
+        for name, (oid, is_tree) in self.tree_entries(tree, path).items():
+            sub = f"{path}/{name}"
+            if is_tree:
+                yield from self.iter_blobs(tree, sub)
+            else:
+                yield sub, oid
+
+    def read_blob(self, oid: str) -> bytes:
+        try:
+            obj = self._raw[oid]
+        except (KeyError, ValueError) as exc:
+            raise CorruptMemory(f"blob {oid} is missing", hint="run 'git codex fsck'") from exc
+        if not isinstance(obj, pygit2.Blob):
+            raise CorruptMemory(f"{oid} is not a blob", hint="run 'git codex fsck'")
+        return bytes(obj.data)
+
+    def blob_at(self, tree: str, path: str) -> bytes | None:
+        try:
+            entry = self._raw[tree][path]
+        except KeyError:
+            return None
+        return self.read_blob(str(entry.id))
+
+    def write_blob(self, data: bytes) -> str:
+        return str(self._raw.create_blob(data))
+
+    def update_tree(self, base: str | None, changes: Mapping[str, bytes | None]) -> str:
+        """A new tree: ``base`` with each path set to a blob of the given bytes (None deletes)."""
+        grouped: dict[str, dict[str, bytes | None]] = {}
+        direct: dict[str, bytes | None] = {}
+        for path, data in changes.items():
+            head, sep, rest = path.partition("/")
+            if sep:
+                grouped.setdefault(head, {})[rest] = data
+            else:
+                direct[head] = data
+        base_obj = self._raw[base] if base else None
+        builder = self._raw.TreeBuilder(base_obj) if base_obj is not None else self._raw.TreeBuilder()
+        for name, data in direct.items():
+            if data is None:
+                if builder.get(name) is not None:
+                    builder.remove(name)
+            else:
+                builder.insert(name, self._raw.create_blob(data), _BLOB)
+        for name, sub_changes in grouped.items():
+            existing = builder.get(name)
+            sub_base = str(existing.id) if existing is not None and existing.filemode == _TREE else None
+            sub_tree = self.update_tree(sub_base, sub_changes)
+            if len(self._raw[sub_tree]) == 0:
+                if existing is not None:
+                    builder.remove(name)
+            else:
+                builder.insert(name, pygit2.Oid(hex=sub_tree), _TREE)
+        return str(builder.write())
+
+    def create_commit(self, tree: str, parents: list[str], message: str) -> str:
+        try:
+            author = self._raw.default_signature
+        except (KeyError, pygit2.GitError):
+            author = pygit2.Signature("gitmem", "gitmem@localhost")
+        oid = self._raw.create_commit(
+            None, author, author, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+        )
+        return str(oid)
+
+    # -- config -------------------------------------------------------------
+    def config_get(self, name: str) -> str | None:
+        try:
+            config = self._raw.config
+            return str(config[name]) if name in config else None
+        except pygit2.GitError:
+            return None
+
+    def config_set(self, name: str, value: str) -> None:
+        self._raw.config[name] = value
+
+    def config_bool(self, name: str, default: bool) -> bool:
+        value = self.config_get(name)
+        if value is None:
+            return default
+        return value.strip().lower() not in ("false", "no", "off", "0", "")

@@ -1,0 +1,113 @@
+"""Entry point: the root click group (it only registers) and errors -> exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from gitmem.errors import GitmemError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+# name -> "module:attribute"; modules import only when their command runs.
+COMMANDS = {
+    "init": ("gitmem.commands.init:init", "Set up memory (and hooks) in this repository."),
+    "status": ("gitmem.commands.status:status", "Branch, memory tip and task counts."),
+    "tasks": ("gitmem.commands.tasks:tasks", "Add, list, order and complete tasks."),
+    "demo": ("gitmem.commands.demo:demo", "A guided tour in a throwaway repository."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """What the root group hands to every command."""
+
+    path: str
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when invoked (fast start-up)."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.lazy)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.lazy:
+            return None
+        module, _, attr = self.lazy[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self.lazy[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings=CONTEXT,
+    epilog="Examples:\n\n  git codex init\n\n  git codex tasks add 'Write the parser'\n\n  git codex tasks next",
+)
+@click.option("-C", "path", default=".", metavar="PATH", help="Run as if started in PATH (like git -C).")
+@click.version_option(package_name="gitmem", prog_name="git codex")
+@click.pass_context
+def cli(ctx: click.Context, path: str) -> None:
+    """gitmem: git-native memory for AI coding agents (tasks, sessions, context)."""
+    if not os.path.isdir(path):
+        raise GitmemError(f"cannot change to {path!r}: no such directory")
+    ctx.obj = App(path=path)
+
+
+def _crash_report() -> str:
+    fd, path = tempfile.mkstemp(prefix="gitmem-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(traceback.format_exc())
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 user error, 2 usage, 3 bug, 130 ^C)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="git codex", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except GitmemError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, click.UsageError) else 1
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 3
+        click.echo(f"error: internal error ({type(exc).__name__}: {exc})", err=True)
+        click.echo(f"hint: this is a gitmem bug; the traceback is in {_crash_report()}", err=True)
+        return 3
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

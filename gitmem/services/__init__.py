@@ -1,0 +1,1 @@
+"""The rules: what each command does, in terms of the store."""

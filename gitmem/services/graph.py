@@ -1,0 +1,182 @@
+"""The task graph's rules: ids and prefixes, readiness, cycles, and graph rendering."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from gitmem.constants import ID_LENGTH, ID_PREFIX, MIN_PREFIX
+from gitmem.errors import AmbiguousId, CycleError, UnknownId
+from gitmem.models import Status, Task
+from gitmem.store.local import random_base32
+
+_ID_CHARS = re.compile(r"^[a-z2-7]*$")
+
+
+def mint_id(existing: Iterable[str] = ()) -> str:
+    taken = set(existing)
+    while True:
+        task_id = ID_PREFIX + random_base32(ID_LENGTH)
+        if task_id not in taken:
+            return task_id
+
+
+def resolve(ids: Iterable[str], given: str) -> str:
+    """The one id that ``given`` (a full id or unique prefix, ``t-`` optional) names."""
+    text = given.strip().lower()
+    if not text.startswith(ID_PREFIX):
+        text = ID_PREFIX + text
+    if len(text) <= len(ID_PREFIX) or not _ID_CHARS.match(text[len(ID_PREFIX) :]):
+        raise UnknownId(f"not a task id: {given!r}", hint="task ids look like t-4kq9z2ab7m; see 'git codex tasks list'")
+    matches = sorted(i for i in ids if i.startswith(text))
+    if not matches:
+        raise UnknownId(f"no task matches {given!r}", hint="see 'git codex tasks list --all'")
+    if len(matches) > 1 and text not in matches:
+        raise AmbiguousId(
+            f"{given!r} is ambiguous: it matches {', '.join(matches[:10])}"
+            + (f" and {len(matches) - 10} more" if len(matches) > 10 else ""),
+            hint="give more characters of the id",
+        )
+    return text if text in matches else matches[0]
+
+
+def short_ids(ids: Iterable[str]) -> dict[str, str]:
+    """Shortest unique prefix of each id, at least MIN_PREFIX characters after ``t-``."""
+    ordered = sorted(ids)
+    out = {}
+    for i, task_id in enumerate(ordered):
+        common = 0
+        for other in (ordered[i - 1] if i else "", ordered[i + 1] if i + 1 < len(ordered) else ""):
+            n = 0
+            while n < min(len(task_id), len(other)) and task_id[n] == other[n]:
+                n += 1
+            common = max(common, n)
+        out[task_id] = task_id[: max(len(ID_PREFIX) + MIN_PREFIX, common + 1)]
+    return out
+
+
+def live(tasks: Mapping[str, Task]) -> dict[str, Task]:
+    return {k: t for k, t in tasks.items() if not t.deleted}
+
+
+def blockers(task: Task, tasks: Mapping[str, Task], claims: Mapping[str, str], agent: str) -> list[str]:
+    """Why ``task`` is not ready, one reason per line; empty when it is ready."""
+    reasons = []
+    if task.deleted:
+        reasons.append("it is deleted")
+    status = task.status
+    if status not in (Status.PENDING, Status.IN_PROGRESS):
+        reasons.append(f"its status is {status.value}")
+    for dep in task.depends_on:
+        other = tasks.get(dep)
+        if other is None or other.deleted:
+            continue
+        if not other.status.terminal:
+            reasons.append(f"it depends on {dep} ({other.title!r}), which is {other.status.value}")
+    parent = tasks.get(task.parent) if task.parent else None
+    if parent is not None and parent.status is Status.CANCELLED:
+        reasons.append(f"its parent {parent.id} is cancelled")
+    holder = claims.get(task.id)
+    if holder is not None and holder != agent:
+        reasons.append(f"it is claimed by {holder}")
+    return reasons
+
+
+def ready(tasks: Mapping[str, Task], claims: Mapping[str, str], agent: str) -> list[Task]:
+    """Ready tasks: in progress first, then by priority, then oldest first."""
+    found = [t for t in live(tasks).values() if not blockers(t, tasks, claims, agent)]
+    return sorted(found, key=lambda t: (t.status is not Status.IN_PROGRESS, t.priority, t.created_at, t.id))
+
+
+def find_path(tasks: Mapping[str, Task], start: str, goal: str, edges: str = "depends_on") -> list[str] | None:
+    """A path start -> ... -> goal following ``edges`` (depends_on or parent), if any."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen = set()
+    while stack:
+        node, path = stack.pop()
+        if node == goal:
+            return path
+        if node in seen:
+            continue
+        seen.add(node)
+        task = tasks.get(node)
+        if task is None:
+            continue
+        nexts = task.depends_on if edges == "depends_on" else ([task.parent] if task.parent else [])
+        stack.extend((n, [*path, n]) for n in nexts if n not in seen)
+    return None
+
+
+def check_new_edge(tasks: Mapping[str, Task], task_id: str, on: str, edges: str = "depends_on") -> None:
+    """Refuse an edge task_id -> on that would close a cycle, naming the cycle."""
+    if task_id == on:
+        raise CycleError(f"{task_id} cannot depend on itself" if edges == "depends_on" else f"{task_id} cannot be its own parent")
+    path = find_path(tasks, on, task_id, edges)
+    if path is not None:
+        cycle = " -> ".join([task_id, *path])
+        raise CycleError(f"that would close a cycle: {cycle}", hint="remove one of those links first")
+
+
+def find_cycles(tasks: Mapping[str, Task]) -> list[list[str]]:
+    """Dependency cycles (merges can create them); each reported once, never looping."""
+    color: dict[str, int] = {}
+    cycles = []
+    for root in sorted(tasks):
+        if color.get(root):
+            continue
+        stack = [(root, iter(tasks[root].depends_on))]
+        path = [root]
+        color[root] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                color[node] = 2
+                stack.pop()
+                path.pop()
+            elif child in tasks and color.get(child) == 1:
+                cycles.append(path[path.index(child) :] + [child])
+            elif child in tasks and not color.get(child):
+                color[child] = 1
+                path.append(child)
+                stack.append((child, iter(tasks[child].depends_on)))
+    return cycles
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _mermaid_label(text: str) -> str:
+    cleaned = "".join(c if c.isprintable() else " " for c in text)
+    return '"' + cleaned.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;") + '"'
+
+
+def render(tasks: Mapping[str, Task], fmt: str) -> str:
+    """The dependency graph as text, Graphviz dot or Mermaid."""
+    nodes = live(tasks)
+    short = short_ids(tasks)
+    order = sorted(nodes.values(), key=lambda t: (t.created_at, t.id))
+    if fmt == "dot":
+        lines = ["digraph tasks {", "  rankdir=LR;"]
+        for t in order:
+            label = f"{short[t.id]} {t.title}\n[{t.status.value}]"
+            lines.append(f"  {_dot_quote(t.id)} [label={_dot_quote(label)}];")
+        for t in order:
+            lines.extend(f"  {_dot_quote(dep)} -> {_dot_quote(t.id)};" for dep in t.depends_on if dep in nodes)
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+    if fmt == "mermaid":
+        lines = ["graph LR"]
+        for t in order:
+            node = t.id.replace("-", "_")
+            lines.append(f"  {node}[{_mermaid_label(f'{short[t.id]} {t.title} [{t.status.value}]')}]")
+        for t in order:
+            lines.extend(f"  {dep.replace('-', '_')} --> {t.id.replace('-', '_')}" for dep in t.depends_on if dep in nodes)
+        return "\n".join(lines) + "\n"
+    lines = []
+    for t in order:
+        deps = [short.get(d, d) for d in t.depends_on if d in nodes]
+        after = f"  (after {', '.join(deps)})" if deps else ""
+        lines.append(f"{short[t.id]}  [{t.status.value}]  {t.title}{after}")
+    return "\n".join(lines) + ("\n" if lines else "")

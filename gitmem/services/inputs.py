@@ -1,0 +1,49 @@
+"""Checks on user-supplied text before anything is written."""
+
+from __future__ import annotations
+
+import re
+
+from gitmem.constants import MAX_LABEL, MAX_TEXT, MAX_TITLE
+from gitmem.errors import InvalidInput
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LABEL = re.compile(r"^[^\x00-\x20\x7f-\x9f,]+$")
+
+
+def text(name: str, value: str, *, limit: int = MAX_TEXT, required: bool = False) -> str:
+    """Text kept exactly as given (tabs and newlines included); other control bytes refused."""
+    if required and not value.strip():
+        raise InvalidInput(f"{name} must not be empty")
+    if len(value) > limit:
+        raise InvalidInput(f"{name} is {len(value)} characters; the limit is {limit}", hint="shorten it")
+    bad = _CONTROL.search(value)
+    if bad:
+        raise InvalidInput(
+            f"{name} contains the control character U+{ord(bad.group()):04X}",
+            hint="remove control characters (tabs and newlines are fine)",
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(f"{name} is not valid Unicode text ({exc.reason})") from exc
+    return value
+
+
+def title(value: str) -> str:
+    return text("title", value, limit=MAX_TITLE, required=True)
+
+
+def label(name: str, value: str) -> str:
+    if not value or len(value) > MAX_LABEL or not _LABEL.match(value):
+        raise InvalidInput(
+            f"{name} {value!r} is not valid",
+            hint=f"use 1-{MAX_LABEL} characters without spaces, commas or control characters",
+        )
+    return value
+
+
+def priority(value: int) -> int:
+    if not 0 <= value <= 4:
+        raise InvalidInput(f"priority must be 0 (highest) to 4, not {value}")
+    return value

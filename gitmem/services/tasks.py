@@ -1,0 +1,299 @@
+"""Task graph operations: each write is one memory commit built from the newest memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitmem import edits
+from gitmem.errors import InvalidInput, InvalidState
+from gitmem.models import Claim, Kind, Stamp, Status, Task
+from gitmem.services import graph, inputs
+from gitmem.services.workspace import Workspace, utc_now
+from gitmem.store import claims as claim_store
+from gitmem.store.memory import Change, Snapshot
+from gitmem.store.local import random_base32
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSet:
+    """Tasks read from one memory, with their display ids."""
+
+    tasks: dict[str, Task]
+    short: dict[str, str]
+    claims: dict[str, Claim]
+
+
+def read_all(ws: Workspace) -> TaskSet:
+    snap = ws.require_snapshot()
+    tasks = snap.tasks()
+    return TaskSet(tasks, graph.short_ids(tasks), claim_store.load_claims(ws.repo))
+
+
+def _live_task(snap: Snapshot, given: str) -> Task:
+    task = snap.task(graph.resolve(snap.task_blobs, given))
+    if task.deleted:
+        raise InvalidState(f"task {task.id} is deleted", hint="see 'git codex tasks show " + task.id + "'")
+    return task
+
+
+def _commit_for(ws: Workspace, rev: str) -> str:
+    commit = ws.repo.resolve_commit(rev)
+    if commit is None:
+        raise InvalidInput(f"not a commit: {rev!r}", hint="give a commit id, branch or tag")
+    return commit
+
+
+def _labels(name: str, values: Iterable[str]) -> list[str]:
+    return [inputs.label(name, v) for v in values]
+
+
+def _kind(value: str) -> str:
+    try:
+        return Kind(value).value
+    except ValueError:
+        raise InvalidInput(f"unknown kind {value!r}", hint="use task, epic or milestone") from None
+
+
+def add(
+    ws: Workspace,
+    title: str,
+    *,
+    description: str = "",
+    after: Sequence[str] = (),
+    parent: str | None = None,
+    priority: int = 2,
+    labels: Sequence[str] = (),
+    adr: Sequence[str] = (),
+    kind: str = "task",
+    owner: str | None = None,
+) -> Task:
+    """Add one task; prints nothing, returns the new record."""
+    title = inputs.title(title)
+    description = inputs.text("description", description)
+    fields: dict[str, Any] = {
+        "description": description,
+        "kind": _kind(kind),
+        "priority": inputs.priority(priority),
+        "owner": inputs.text("owner", owner, limit=200) if owner else None,
+    }
+    sets = {"labels": _labels("label", labels), "adr": _labels("adr id", adr)}
+    made: list[Task] = []
+
+    def build(snap: Snapshot) -> Change:
+        made.clear()
+        deps = [_live_task(snap, d).id for d in after]
+        parent_id = _live_task(snap, parent).id if parent else None
+        task_id = graph.mint_id(snap.task_blobs)
+        stamp = snap.stamp(ws.actor)
+        task = edits.new_task(
+            task_id, title, stamp=stamp, now=utc_now(),
+            fields={**fields, "parent": parent_id}, sets={**sets, "depends_on": deps},
+        )
+        made.append(task)
+        return Change(f"tasks add {task_id}: {_one_line(title)}", {task_id: task}, clock=stamp.lamport)
+
+    ws.write(build)
+    return made[0]
+
+
+def _one_line(text: str, limit: int = 72) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: bool = False) -> Task:
+    """Resolve ``given``, apply ``apply(snap, task, stamp, now) -> Task`` and commit if changed."""
+    result: list[Task] = []
+
+    def build(snap: Snapshot) -> Change | None:
+        result.clear()
+        if allow_deleted:
+            task = snap.task(graph.resolve(snap.task_blobs, given))
+        else:
+            task = _live_task(snap, given)
+        stamp = snap.stamp(ws.actor)
+        updated = apply(snap, task, stamp, utc_now())
+        result.append(updated)
+        if updated == task:
+            return None
+        return Change(f"tasks {verb} {task.id}: {_one_line(task.title)}", {task.id: updated}, clock=stamp.lamport)
+
+    ws.write(build)
+    return result[0]
+
+
+_TRANSITIONS: dict[str, tuple[set[Status], Status]] = {
+    "start": ({Status.PENDING, Status.BLOCKED, Status.IN_PROGRESS}, Status.IN_PROGRESS),
+    "complete": ({Status.PENDING, Status.IN_PROGRESS, Status.BLOCKED, Status.COMPLETED}, Status.COMPLETED),
+    "block": ({Status.PENDING, Status.IN_PROGRESS, Status.BLOCKED}, Status.BLOCKED),
+    "cancel": ({Status.PENDING, Status.IN_PROGRESS, Status.BLOCKED, Status.CANCELLED}, Status.CANCELLED),
+    "reopen": ({Status.COMPLETED, Status.CANCELLED, Status.BLOCKED, Status.PENDING}, Status.PENDING),
+}
+
+
+def transition(
+    ws: Workspace, given: str, verb: str, *, evidence: Sequence[str] = (), reason: str | None = None
+) -> Task:
+    """start | complete | block | cancel | reopen, with optional evidence commits and reason."""
+    allowed, target = _TRANSITIONS[verb]
+    if verb == "block" and not (reason and reason.strip()):
+        raise InvalidInput("block needs --reason", hint="say what the task is waiting for")
+    note = inputs.text("reason", reason) if reason else None
+    commits = [_commit_for(ws, rev) for rev in evidence]
+
+    def apply(snap: Snapshot, task: Task, stamp: Stamp, now: str) -> Task:
+        if task.status not in allowed:
+            hint = "reopen it first: git codex tasks reopen " + task.id if task.status.terminal else None
+            raise InvalidState(f"cannot {verb} {task.id}: it is {task.status.value}", hint=hint)
+        updated = edits.set_fields(task, {"status": target.value}, stamp=stamp, now=now)
+        for commit in commits:
+            updated = edits.add_element(updated, "evidence", commit, stamp=stamp, now=now, value={"commit": commit})
+        if note:
+            updated = edits.append_log(updated, f"{verb}: {note}", entry_id=_log_id(), stamp=stamp, now=now)
+        return updated
+
+    task = _update(ws, given, verb, apply)
+    if target.terminal:
+        release_claim(ws, task.id)
+    return task
+
+
+def _log_id() -> str:
+    return "l-" + random_base32(12)
+
+
+def edit(ws: Workspace, given: str, changes: Mapping[str, Any]) -> Task:
+    """Edit fields by flag: title, description, priority, kind, owner, parent, labels, adr."""
+    values: dict[str, Any] = {}
+    if "title" in changes:
+        values["title"] = inputs.title(changes["title"])
+    if "description" in changes:
+        values["description"] = inputs.text("description", changes["description"])
+    if "priority" in changes:
+        values["priority"] = inputs.priority(changes["priority"])
+    if "kind" in changes:
+        values["kind"] = _kind(changes["kind"])
+    if "owner" in changes:
+        values["owner"] = inputs.text("owner", changes["owner"], limit=200) or None
+    if "target_commit" in changes:
+        values["target_commit"] = _commit_for(ws, changes["target_commit"]) if changes["target_commit"] else None
+    add_sets = {k: _labels(k, changes.get(f"add_{k}", ())) for k in ("labels", "adr")}
+    rm_sets = {k: list(changes.get(f"remove_{k}", ())) for k in ("labels", "adr")}
+
+    def apply(snap: Snapshot, task: Task, stamp: Stamp, now: str) -> Task:
+        fields = dict(values)
+        if "parent" in changes:
+            parent = changes["parent"]
+            if parent:
+                parent_id = _live_task(snap, parent).id
+                graph.check_new_edge(snap.tasks(), task.id, parent_id, edges="parent")
+                fields["parent"] = parent_id
+            else:
+                fields["parent"] = None
+        updated = edits.set_fields(task, fields, stamp=stamp, now=now)
+        for name, keys in add_sets.items():
+            for key in keys:
+                updated = edits.add_element(updated, name, key, stamp=stamp, now=now)
+        for name, keys in rm_sets.items():
+            for key in keys:
+                updated = edits.remove_element(updated, name, key, stamp=stamp, now=now)
+        return updated
+
+    return _update(ws, given, "edit", apply)
+
+
+def dependency(ws: Workspace, given: str, on: str, *, remove: bool = False) -> Task:
+    """``dep add`` refuses an edge that would close a cycle; ``dep rm`` drops one."""
+
+    def apply(snap: Snapshot, task: Task, stamp: Stamp, now: str) -> Task:
+        other = graph.resolve(snap.task_blobs, on)
+        if remove:
+            if other not in task.depends_on:
+                raise InvalidState(f"{task.id} does not depend on {other}")
+            return edits.remove_element(task, "depends_on", other, stamp=stamp, now=now)
+        _live_task(snap, other)
+        graph.check_new_edge(graph.live(snap.tasks()), task.id, other)
+        return edits.add_element(task, "depends_on", other, stamp=stamp, now=now)
+
+    return _update(ws, given, "dep rm" if remove else "dep add", apply)
+
+
+def remove(ws: Workspace, given: str, reason: str | None = None) -> Task:
+    """Tombstone a task: it disappears from lists, its id and plan_key stay reserved."""
+    note = inputs.text("reason", reason or "")
+
+    def apply(snap: Snapshot, task: Task, stamp: Stamp, now: str) -> Task:
+        return edits.tombstone(task, note, stamp=stamp, now=now)
+
+    task = _update(ws, given, "rm", apply)
+    release_claim(ws, task.id)
+    return task
+
+
+def find(ws: Workspace, given: str) -> tuple[Task, TaskSet]:
+    found = read_all(ws)
+    return found.tasks[graph.resolve(found.tasks, given)], found
+
+
+def select(found: TaskSet, statuses: Sequence[str] = (), label: str | None = None, everything: bool = False) -> list[Task]:
+    """Tasks to list: live ones; open ones unless --all or --status says otherwise."""
+    wanted = {Status(s) for s in statuses}
+    out = []
+    for task in graph.live(found.tasks).values():
+        if wanted and task.status not in wanted:
+            continue
+        if not wanted and not everything and task.status.terminal:
+            continue
+        if label and label not in task.labels:
+            continue
+        out.append(task)
+    return sorted(out, key=lambda t: (t.status.terminal, t.priority, t.created_at, t.id))
+
+
+def claim_holders(found: TaskSet) -> dict[str, str]:
+    return {k: c.agent for k, c in found.claims.items()}
+
+
+def next_ready(ws: Workspace, n: int = 1) -> tuple[list[Task], TaskSet]:
+    found = read_all(ws)
+    return graph.ready(found.tasks, claim_holders(found), ws.agent)[:n], found
+
+
+def explain(ws: Workspace, given: str) -> tuple[Task, list[str]]:
+    task, found = find(ws, given)
+    return task, graph.blockers(task, found.tasks, claim_holders(found), ws.agent)
+
+
+def claim_next(ws: Workspace) -> Task | None:
+    """Claim the first ready task for this agent, atomically across branches and worktrees."""
+    snap = ws.require_snapshot()
+    tasks = snap.tasks()
+    won: list[str] = []
+
+    def choose(claims: Mapping[str, Claim]) -> tuple[dict[str, Claim | None], str] | None:
+        won.clear()
+        holders = {k: c.agent for k, c in claims.items()}
+        for task in graph.ready(tasks, holders, ws.agent):
+            if holders.get(task.id) == ws.agent:
+                won.append(task.id)
+                return None
+            stamp = Stamp(max((c.stamp.lamport for c in claims.values()), default=0) + 1, ws.actor)
+            claim = Claim(task.id, ws.agent, ws.actor, ws.branch, utc_now(), stamp)
+            won.append(task.id)
+            return {task.id: claim}, f"claim {task.id} for {ws.agent}"
+        return None
+
+    claim_store.update_claims(ws.repo, choose, ws.trailers())
+    if not won:
+        return None
+    task = transition(ws, won[0], "start")
+    return edit(ws, task.id, {"owner": ws.agent}) if task.owner != ws.agent else task
+
+
+def release_claim(ws: Workspace, task_id: str) -> None:
+    def choose(claims: Mapping[str, Claim]) -> tuple[dict[str, Claim | None], str] | None:
+        return ({task_id: None}, f"release {task_id}") if task_id in claims else None
+
+    claim_store.update_claims(ws.repo, choose, ws.trailers())

@@ -1,0 +1,1 @@
+"""Memory storage: TOML codec, records, schemas, merge, memory commits, local state."""

@@ -1,0 +1,37 @@
+"""Compare-and-swap ref updates, retried with jittered backoff on races and held locks."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from gitmem.errors import ConcurrentUpdate
+from gitmem.git.repo import RefLocked, RefMoved, Repo
+
+CAS_ATTEMPTS = 60
+T = TypeVar("T")
+
+
+def update_ref(repo: Repo, ref: str, attempt: Callable[[str | None], tuple[str, str, T] | None]) -> T | None:
+    """Call ``attempt(current_target)`` until its commit lands on ``ref`` by CAS.
+
+    ``attempt`` builds a commit on top of the current target and returns
+    ``(commit, reflog message, result)``, or None when there is nothing to write.
+    """
+    for n in range(CAS_ATTEMPTS):
+        current = repo.ref_target(ref)
+        built = attempt(current)
+        if built is None:
+            return None
+        commit, message, result = built
+        try:
+            repo.cas_ref(ref, commit, current, message)
+            return result
+        except (RefMoved, RefLocked):
+            time.sleep(random.uniform(0.0005, 0.002) * min(2**n, 64))
+    raise ConcurrentUpdate(
+        f"{ref} kept moving; gave up after {CAS_ATTEMPTS} attempts",
+        hint="another writer is busy; try again (a stale .lock under .git/refs/codex needs 'git codex fsck --repair')",
+    )

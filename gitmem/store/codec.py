@@ -1,0 +1,101 @@
+"""A small deterministic TOML emitter, and decoding through stdlib ``tomllib``.
+
+The emitter writes exactly the subset gitmem stores: strings, integers, booleans, arrays
+of scalars or inline tables, tables and arrays of tables. Same document in, same bytes
+out; golden tests hold it to ``tomllib``. Strings are written as basic strings with every
+control character escaped, so no value can break out of its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from gitmem.errors import CorruptMemory
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def quote(text: str) -> str:
+    """A TOML basic string for ``text``."""
+    return '"' + _NEEDS_ESCAPE.sub(_escape_char, text) + '"'
+
+
+def key(name: str) -> str:
+    return name if _BARE_KEY.match(name) else quote(name)
+
+
+def scalar(value: Any) -> str:
+    """An inline TOML value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{key(k)} = {scalar(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(scalar(v) for v in value) + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} as TOML")
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def _emit_table(out: list[str], path: str, table: Mapping[str, Any]) -> None:
+    nested: list[tuple[str, Any]] = []
+    for name, value in table.items():
+        if isinstance(value, Mapping) and value and not getattr(value, "inline", False):
+            nested.append((name, value))
+        elif _is_table_array(value):
+            nested.append((name, value))
+        else:
+            out.append(f"{key(name)} = {scalar(value)}\n")
+    for name, value in nested:
+        sub = f"{path}.{key(name)}" if path else key(name)
+        if isinstance(value, Mapping):
+            out.append(f"\n[{sub}]\n")
+            _emit_table(out, sub, value)
+        else:
+            for item in value:
+                out.append(f"\n[[{sub}]]\n")
+                _emit_table(out, sub, item)
+
+
+class Inline(dict[str, Any]):
+    """A mapping the emitter writes as an inline table (one line)."""
+
+    inline = True
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """Encode ``document``; key order is the caller's, so build documents deterministically."""
+    out: list[str] = []
+    _emit_table(out, "", document)
+    text = "".join(out)
+    return text[1:] if text.startswith("\n") else text
+
+
+def loads(data: bytes, where: str) -> dict[str, Any]:
+    """Decode a stored blob; ``where`` names it in the error."""
+    import tomllib
+
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CorruptMemory(
+            f"{where} is not valid TOML: {exc}",
+            hint="run 'git codex fsck'; 'git codex undo' restores the previous memory",
+        ) from exc

@@ -1,0 +1,141 @@
+"""Memory commits: load a memory ref into a snapshot, write one commit per change by CAS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from gitmem.constants import FORMAT_VERSION, MAX_BLOB
+from gitmem.errors import CorruptMemory
+from gitmem.git.repo import Repo
+from gitmem.models import Meta, Stamp, Task
+from gitmem.store import records
+from gitmem.store.cas import update_ref
+
+META_PATH = "meta.toml"
+TASKS_DIR = "tasks"
+
+
+def task_path(task_id: str) -> str:
+    return f"{TASKS_DIR}/{task_id[2:4]}/{task_id}.toml"
+
+
+@dataclass
+class Snapshot:
+    """One memory commit, read lazily: task ids come from the tree, records on demand."""
+
+    repo: Repo
+    ref: str
+    commit: str | None
+    tree: str | None
+    meta: Meta
+    task_blobs: dict[str, str]
+    _tasks: dict[str, Task] = field(default_factory=dict)
+
+    def task(self, task_id: str) -> Task:
+        cached = self._tasks.get(task_id)
+        if cached is None:
+            oid = self.task_blobs[task_id]
+            where = f"{self.ref}:{task_path(task_id)} (blob {oid[:12]})"
+            data = self.repo.read_blob(oid)
+            if len(data) > MAX_BLOB:
+                raise CorruptMemory(f"{where} is larger than {MAX_BLOB} bytes", hint="run 'git codex fsck'")
+            cached = records.decode_task(data, where)
+            if cached.id != task_id:
+                raise CorruptMemory(f"{where} holds task {cached.id!r}", hint="run 'git codex fsck'")
+            self._tasks[task_id] = cached
+        return cached
+
+    def tasks(self) -> dict[str, Task]:
+        """Every task record, tombstones included."""
+        for task_id in self.task_blobs:
+            self.task(task_id)
+        return {k: self._tasks[k] for k in sorted(self.task_blobs)}
+
+    def stamp(self, actor: str) -> Stamp:
+        """The stamp for the next write: one past everything this memory has seen."""
+        return Stamp(self.meta.clock + 1, actor)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one command writes: one memory commit."""
+
+    message: str
+    tasks: Mapping[str, Task] = field(default_factory=dict)
+    blobs: Mapping[str, bytes | None] = field(default_factory=dict)
+    clock: int | None = None
+    parents: tuple[str, ...] = ()
+    """Extra parents (memory merges)."""
+
+
+def empty_meta(default_branch: str, now: str) -> Meta:
+    return Meta(format=FORMAT_VERSION, default_branch=default_branch, created_at=now, clock=0)
+
+
+class MemoryStore:
+    """Reads and writes memory commits on ``refs/codex/*`` for one repository."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+
+    def load_commit(self, ref: str, commit: str | None) -> Snapshot | None:
+        if commit is None:
+            return None
+        info = self.repo.commit_info(commit)
+        meta_data = self.repo.blob_at(info.tree, META_PATH)
+        if meta_data is None:
+            raise CorruptMemory(f"{ref} ({commit[:12]}) has no {META_PATH}", hint="run 'git codex fsck'")
+        meta = records.decode_meta(meta_data, f"{ref}:{META_PATH}")
+        blobs = {}
+        for path, oid in self.repo.iter_blobs(info.tree, TASKS_DIR):
+            name = path.rsplit("/", 1)[-1]
+            if name.endswith(".toml"):
+                blobs[name[: -len(".toml")]] = oid
+        return Snapshot(self.repo, ref, commit, info.tree, meta, blobs)
+
+    def load(self, ref: str) -> Snapshot | None:
+        return self.load_commit(ref, self.repo.ref_target(ref))
+
+    def write_commit(self, base: Snapshot | None, change: Change, trailers: Mapping[str, str]) -> str:
+        """Write the change's tree and commit on top of ``base``; no ref moves."""
+        blobs: dict[str, bytes | None] = dict(change.blobs)
+        for task_id, task in change.tasks.items():
+            blobs[task_path(task_id)] = records.encode_task(task)
+        if base is not None:
+            meta = base.meta
+            if change.clock is not None and change.clock > meta.clock:
+                meta = replace(meta, clock=change.clock)
+            if base.tree is None or meta != base.meta:
+                blobs[META_PATH] = records.encode_meta(meta)
+        tree = self.repo.update_tree(base.tree if base else None, blobs)
+        lines = [change.message, ""]
+        lines.extend(f"{k}: {v}" for k, v in trailers.items() if v)
+        parents = ([base.commit] if base and base.commit else []) + list(change.parents)
+        return self.repo.create_commit(tree, parents, "\n".join(lines) + "\n")
+
+    def transact(
+        self,
+        ref: str,
+        build: Callable[[Snapshot], Change | None],
+        *,
+        start: Callable[[], Snapshot],
+        trailers: Mapping[str, str],
+    ) -> tuple[Change | None, str | None]:
+        """Run ``build`` on the newest memory and commit its change by CAS, retrying on races.
+
+        ``start`` gives the snapshot to build on when ``ref`` does not exist yet (a fork or a
+        fresh memory). Returns the change written (None: nothing to write) and the new commit.
+        """
+
+        def attempt(current: str | None) -> tuple[str, str, tuple[Change, str]] | None:
+            snapshot = self.load_commit(ref, current) if current else start()
+            assert snapshot is not None
+            change = build(snapshot)
+            if change is None:
+                return None
+            commit = self.write_commit(snapshot, change, trailers)
+            return commit, change.message.splitlines()[0], (change, commit)
+
+        written = update_ref(self.repo, ref, attempt)
+        return written if written is not None else (None, self.repo.ref_target(ref))

@@ -1,0 +1,175 @@
+"""Records <-> TOML documents: the stored layout of tasks and ``meta.toml``.
+
+A task blob shows the current value of every field at the top level (so ``git show``
+reads naturally), then the stamps that make it mergeable: ``[clock]`` (per field: the
+winning write's stamp and the stamp it replaced), ``[[conflicts]]`` (concurrent writes
+that lost, kept until the field is next written), ``[sets.*]`` (stamped set elements) and
+``[[log]]``. Unknown top-level keys are kept verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gitmem.constants import FORMAT_VERSION
+from gitmem.errors import CorruptMemory
+from gitmem.models import (
+    REGISTER_FIELDS,
+    SET_FIELDS,
+    ZERO,
+    Element,
+    LogEntry,
+    Meta,
+    Stamp,
+    Task,
+    Write,
+    winner,
+)
+from gitmem.store.codec import Inline, dumps, loads
+
+_STRUCTURAL = {"id", "created_at", "created_by", "clock", "conflicts", "sets", "log"}
+_KNOWN = _STRUCTURAL | set(REGISTER_FIELDS)
+
+
+def _stamp_pair(write: Write) -> list[str]:
+    return [str(write.stamp)] if write.prev == ZERO else [str(write.stamp), str(write.prev)]
+
+
+def _element_doc(element: Element) -> Inline:
+    doc = Inline(add=str(element.add))
+    if element.rm is not None:
+        doc["rm"] = str(element.rm)
+    if element.value is not None:
+        doc["value"] = Inline(element.value)
+    return doc
+
+
+def task_document(task: Task) -> dict[str, Any]:
+    """The document stored for ``task``, built in a fixed order."""
+    doc: dict[str, Any] = {"id": task.id, "created_at": task.created_at, "created_by": task.created_by}
+    clock: dict[str, list[str]] = {}
+    conflicts: list[dict[str, Any]] = []
+    for name in REGISTER_FIELDS:
+        heads = task.registers.get(name)
+        if not heads:
+            continue
+        shown = winner(name, heads)
+        if shown.value is not None:
+            doc[name] = shown.value
+        clock[name] = _stamp_pair(shown)
+        for write in sorted(heads, key=lambda w: w.stamp):
+            if write is shown:
+                continue
+            entry: dict[str, Any] = {"field": name}
+            if write.value is not None:
+                entry["value"] = write.value
+            entry["stamp"] = str(write.stamp)
+            if write.prev != ZERO:
+                entry["prev"] = str(write.prev)
+            conflicts.append(entry)
+    for name in sorted(task.extra):
+        doc[name] = task.extra[name]
+    doc["clock"] = clock
+    sets = {
+        name: {k: _element_doc(e) for k, e in sorted(task.sets[name].items())}
+        for name in SET_FIELDS
+        if task.sets.get(name)
+    }
+    if sets:
+        doc["sets"] = sets
+    if conflicts:
+        doc["conflicts"] = conflicts
+    if task.log:
+        entries = sorted(task.log.values(), key=lambda e: (e.at, e.id))
+        doc["log"] = [{"id": e.id, "at": e.at, "by": e.by, "text": e.text} for e in entries]
+    return doc
+
+
+def encode_task(task: Task) -> bytes:
+    return dumps(task_document(task)).encode("utf-8")
+
+
+def _write(value: Any, pair: list[str]) -> Write:
+    prev = Stamp.parse(pair[1]) if len(pair) > 1 else ZERO
+    return Write(value, Stamp.parse(pair[0]), prev)
+
+
+def task_from_document(doc: Mapping[str, Any]) -> Task:
+    """Build a task from a decoded document; raises ``ValueError``-family errors if malformed."""
+    clock = doc.get("clock", {})
+    registers: dict[str, list[Write]] = {}
+    for name, pair in clock.items():
+        registers[name] = [_write(doc.get(name), pair)]
+    for entry in doc.get("conflicts", []):
+        registers.setdefault(entry["field"], []).append(
+            Write(
+                entry.get("value"),
+                Stamp.parse(entry["stamp"]),
+                Stamp.parse(entry["prev"]) if "prev" in entry else ZERO,
+            )
+        )
+    sets: dict[str, dict[str, Element]] = {}
+    for name, elements in doc.get("sets", {}).items():
+        sets[name] = {
+            k: Element(
+                Stamp.parse(e["add"]),
+                Stamp.parse(e["rm"]) if "rm" in e else None,
+                dict(e["value"]) if "value" in e else None,
+            )
+            for k, e in elements.items()
+        }
+    log = {e["id"]: LogEntry(e["id"], e["at"], e["by"], e["text"]) for e in doc.get("log", [])}
+    extra = {k: v for k, v in doc.items() if k not in _KNOWN}
+    return Task(
+        id=doc["id"],
+        created_at=doc["created_at"],
+        created_by=doc["created_by"],
+        registers={k: tuple(sorted(v, key=lambda w: w.stamp)) for k, v in registers.items()},
+        sets=sets,
+        log=log,
+        extra=extra,
+    )
+
+
+def decode_task(data: bytes, where: str) -> Task:
+    doc = loads(data, where)
+    try:
+        return task_from_document(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CorruptMemory(
+            f"{where} is not a valid task record ({type(exc).__name__}: {exc})",
+            hint="run 'git codex fsck'; 'git codex undo' restores the previous memory",
+        ) from exc
+
+
+def encode_meta(meta: Meta) -> bytes:
+    doc: dict[str, Any] = {
+        "format": meta.format,
+        "default_branch": meta.default_branch,
+        "created_at": meta.created_at,
+        "clock": meta.clock,
+    }
+    doc.update(sorted(meta.extra.items()))
+    return dumps(doc).encode("utf-8")
+
+
+def decode_meta(data: bytes, where: str) -> Meta:
+    doc = loads(data, where)
+    try:
+        version = int(doc["format"])
+        meta = Meta(
+            format=version,
+            default_branch=str(doc["default_branch"]),
+            created_at=str(doc["created_at"]),
+            clock=int(doc["clock"]),
+            extra={k: v for k, v in doc.items() if k not in ("format", "default_branch", "created_at", "clock")},
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorruptMemory(f"{where} is not a valid meta record ({exc})", hint="run 'git codex fsck'") from exc
+    if version > FORMAT_VERSION:
+        raise CorruptMemory(
+            f"{where} has memory format {version}; this gitmem reads up to {FORMAT_VERSION}",
+            hint="upgrade gitmem (pip install -U gitmem)",
+        )
+    return meta
