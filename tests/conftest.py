@@ -1,0 +1,97 @@
+"""Sealed environment and real-repository fixtures shared by every test."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitmem.main import main
+
+
+@pytest.fixture(autouse=True)
+def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No real $HOME, global git config, editor or clock-dependent identity reaches a test."""
+    home = tmp_path_factory.mktemp("home")
+    for name in list(os.environ):
+        if name.startswith(("GIT_", "GITMEM_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Author")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "author@example.com")
+    monkeypatch.setenv("GIT_EDITOR", "false")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    yield
+
+
+def git(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, input=input)
+    if check and result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
+    return result.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A real repository on branch main with one commit (not yet initialised for gitmem)."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    (path / "README").write_text("hello\n")
+    git(path, "add", "README")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(repo: Path, capfd: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run ``git codex ARGS`` in-process against ``repo``; ``expect`` checks the exit code."""
+
+    def run(*args: str, cwd: Path | None = None, expect: int | None = 0) -> Result:
+        capfd.readouterr()
+        code = main(["-C", str(cwd or repo), *args])
+        out, err = capfd.readouterr()
+        if expect is not None and code != expect:
+            raise AssertionError(f"git codex {' '.join(args)} exited {code}, wanted {expect}\nstdout: {out}\nstderr: {err}")
+        return Result(code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def initialised(repo: Path, cli: Callable[..., Result]) -> Path:
+    cli("init")
+    return repo
+
+
+def run_git_codex(cwd: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed command in a new process, as users and hooks run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "gitmem", *args], cwd=cwd, capture_output=True, text=True, input=input
+    )
+
+
+def memory_tip(repo: Path, branch: str = "main") -> str:
+    return git(repo, "rev-parse", f"refs/codex/branches/{branch}").strip()
