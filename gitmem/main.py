@@ -22,6 +22,9 @@ COMMANDS = {
     "init": ("gitmem.commands.init:init", "Set up memory (and hooks) in this repository."),
     "status": ("gitmem.commands.status:status", "Branch, memory tip and task counts."),
     "tasks": ("gitmem.commands.tasks:tasks", "Add, list, order and complete tasks."),
+    "session": ("gitmem.commands.session:session", "Log agent sessions turn by turn; notes on commits."),
+    "context": ("gitmem.commands.context:context", "A compact brief of this memory for an agent's prompt."),
+    "plan": ("gitmem.commands.plan:plan", "Mirror an agent's plan (Codex, Claude, Gemini) into tasks."),
     "demo": ("gitmem.commands.demo:demo", "A guided tour in a throwaway repository."),
 }
 

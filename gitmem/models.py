@@ -253,3 +253,38 @@ class Claim:
     branch: str
     at: str
     stamp: Stamp
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One turn of an agent session: what was asked, done and left to do."""
+
+    turn_id: str
+    at: str
+    summary: str
+    actions: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    approvals: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An agent session's digest; turns are keyed by id so concurrent appends merge."""
+
+    id: str
+    agent: str
+    branch: str
+    started_at: str
+    head_start: str
+    stamp: Stamp
+    """Stamp of the last write of the scalar fields below (turns merge by id)."""
+    ended_at: str | None = None
+    head_end: str | None = None
+    summary: str | None = None
+    turns: tuple[Turn, ...] = ()
+    plan: tuple[str, ...] = ()
+    """Task ids of this session's last synced plan, in order (for matching by position)."""
+    compacted: int = 0
+    """Number of turns dropped by retention (their text stays in the memory's history)."""
+    extra: Mapping[str, Any] = field(default_factory=dict)

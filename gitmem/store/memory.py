@@ -8,9 +8,10 @@ from dataclasses import dataclass, field, replace
 from gitmem.constants import FORMAT_VERSION, MAX_BLOB
 from gitmem.errors import CorruptMemory
 from gitmem.git.repo import Repo
-from gitmem.models import Meta, Stamp, Task
+from gitmem.models import Meta, Session, Stamp, Task
 from gitmem.store import records
 from gitmem.store.cas import update_ref
+from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
 
 META_PATH = "meta.toml"
 TASKS_DIR = "tasks"
@@ -30,7 +31,9 @@ class Snapshot:
     tree: str | None
     meta: Meta
     task_blobs: dict[str, str]
+    session_blobs: dict[str, str] = field(default_factory=dict)
     _tasks: dict[str, Task] = field(default_factory=dict)
+    _sessions: dict[str, Session] = field(default_factory=dict)
 
     def task(self, task_id: str) -> Task:
         cached = self._tasks.get(task_id)
@@ -51,6 +54,18 @@ class Snapshot:
         for task_id in self.task_blobs:
             self.task(task_id)
         return {k: self._tasks[k] for k in sorted(self.task_blobs)}
+
+    def session(self, session_id: str) -> Session:
+        cached = self._sessions.get(session_id)
+        if cached is None:
+            oid = self.session_blobs[session_id]
+            where = f"{self.ref}:{session_path(session_id)} (blob {oid[:12]})"
+            cached = decode_session(self.repo.read_blob(oid), where)
+            self._sessions[session_id] = cached
+        return cached
+
+    def sessions(self) -> dict[str, Session]:
+        return {k: self.session(k) for k in sorted(self.session_blobs)}
 
     def stamp(self, actor: str) -> Stamp:
         """The stamp for the next write: one past everything this memory has seen."""
@@ -92,7 +107,12 @@ class MemoryStore:
             name = path.rsplit("/", 1)[-1]
             if name.endswith(".toml"):
                 blobs[name[: -len(".toml")]] = oid
-        return Snapshot(self.repo, ref, commit, info.tree, meta, blobs)
+        sessions = {
+            name[: -len(".toml")]: oid
+            for name, (oid, is_tree) in self.repo.tree_entries(info.tree, SESSIONS_DIR).items()
+            if not is_tree and name.endswith(".toml")
+        }
+        return Snapshot(self.repo, ref, commit, info.tree, meta, blobs, sessions)
 
     def load(self, ref: str) -> Snapshot | None:
         return self.load_commit(ref, self.repo.ref_target(ref))

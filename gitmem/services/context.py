@@ -1,0 +1,131 @@
+"""``context``: a Markdown brief for an agent's prompt, bounded by a character budget.
+
+Items carry an importance; when the brief is over budget the least important go first
+(oldest follow-ups, then blocked, then the tail of ready tasks...) and a footer says how
+many were left out. The header and footer always fit: they are cut last.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitmem.models import Session, Status, Task
+from gitmem.output import flat
+from gitmem.services import graph
+from gitmem.services.workspace import Workspace
+from gitmem.store import claims as claim_store
+
+DEFAULT_BUDGET = 6000
+RECENT_SESSIONS = 5
+_SECTIONS = ("In progress", "Ready next", "Blocked", "Open follow-ups", "Last session")
+
+
+@dataclass
+class Item:
+    section: str
+    text: str
+    importance: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Brief:
+    text: str
+    header: str
+    items: list[Item]
+    omitted: int
+    budget: int
+
+
+def age(stamp: str, now: _dt.datetime) -> str:
+    try:
+        then = _dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc)
+    except ValueError:
+        return "unknown age"
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return "just now"
+
+
+def _line(task: Task, short: dict[str, str], extra: str = "") -> str:
+    title = flat(task.title)
+    if len(title) > 120:
+        title = title[:119] + "…"
+    return f"- `{short[task.id]}` {title}{extra}"
+
+
+def gather(ws: Workspace) -> tuple[str, list[Item]]:
+    snap = ws.require_snapshot()
+    tasks = snap.tasks()
+    short = graph.short_ids(tasks)
+    holders = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items()}
+    now = _dt.datetime.now(_dt.timezone.utc)
+    live = graph.live(tasks)
+    items: list[Item] = []
+    doing = sorted((t for t in live.values() if t.status is Status.IN_PROGRESS), key=lambda t: t.priority)
+    for n, t in enumerate(doing):
+        items.append(Item("In progress", _line(t, short, f" (updated {age(t.updated_at, now)})"), 100 - n, {"id": t.id}))
+    for n, t in enumerate(x for x in graph.ready(tasks, holders, ws.agent) if x.status is not Status.IN_PROGRESS):
+        items.append(Item("Ready next", _line(t, short, f" P{t.priority}"), 80 - n, {"id": t.id}))
+    blocked = [t for t in live.values() if t.status is Status.BLOCKED or
+               (t.status is Status.PENDING and graph.blockers(t, tasks, holders, ws.agent))]
+    for n, t in enumerate(sorted(blocked, key=lambda t: (t.priority, t.created_at))):
+        why = "; ".join(graph.blockers(t, tasks, holders, ws.agent))
+        if t.status is Status.BLOCKED:
+            reasons = [e.text for e in sorted(t.log.values(), key=lambda e: e.at) if e.text.startswith("block:")]
+            why = reasons[-1][len("block: "):] if reasons else why
+        items.append(Item("Blocked", _line(t, short, f": {flat(why)[:160]}"), 40 - n, {"id": t.id}))
+    sessions: list[Session] = [snap.session(s) for s in sorted(snap.session_blobs, reverse=True)[:RECENT_SESSIONS]]
+    n = 0
+    for s in sessions:
+        for turn in reversed(s.turns):
+            for f in turn.follow_ups:
+                items.append(Item("Open follow-ups", f"- {flat(f)[:200]} ({age(turn.at, now)})", 60 - n, {"session": s.id}))
+                n += 1
+    if sessions:
+        last = sessions[0]
+        summary = last.summary or (last.turns[-1].summary if last.turns else "")
+        state = "open" if last.ended_at is None else f"ended {age(last.ended_at, now)}"
+        text = flat(summary)[:400] or "no turns logged yet"
+        items.append(Item("Last session", f"- {last.agent}, {state}: {text}", 70, {"session": last.id}))
+    tip = ws.repo.ref_target(ws.ref)
+    memory_age = age(max(t.updated_at for t in live.values()), now) if live else "never"
+    where = f"{ws.branch} (detached HEAD: last branch's memory)" if ws.detached else ws.branch
+    header = (f"# Project memory: {where}\n"
+              f"memory {tip[:12] if tip else 'not forked yet'}; last task change {memory_age}; "
+              f"{len(live)} tasks, {sum(t.status.terminal for t in live.values())} done\n")
+    return header, items
+
+
+def render(header: str, items: list[Item], omitted: int) -> str:
+    out = [header]
+    for section in _SECTIONS:
+        lines = [i.text for i in items if i.section == section]
+        if lines:
+            out.append(f"\n## {section}\n" + "\n".join(lines) + "\n")
+    if omitted:
+        out.append(f"\n_{omitted} items left out for length: git codex tasks list / session list_\n")
+    return "".join(out)
+
+
+def brief(ws: Workspace, budget: int = DEFAULT_BUDGET) -> Brief:
+    """The brief, fitted to ``budget`` characters by dropping the least important items."""
+    header, items = gather(ws)
+    kept = sorted(items, key=lambda i: -i.importance)
+    omitted = 0
+    while kept and len(render(header, kept, omitted)) > budget:
+        kept.pop()
+        omitted += 1
+    text = render(header, kept, omitted)
+    if len(text) > budget:
+        # Not even the header fits: cut it, keep the count of what was left out.
+        footer = f"\n_{omitted} items left out_\n" if omitted else ""
+        room = budget - len(footer)
+        text = (header[: room - 2] + "…\n" if room > 2 else "") + footer
+        text = text[: budget - 1] + "\n"
+    order = {id(i): n for n, i in enumerate(items)}
+    return Brief(text, header, sorted(kept, key=lambda i: order[id(i)]), omitted, budget)

@@ -1,0 +1,201 @@
+"""``plan sync``: mirror an agent's checklist (Codex, Claude Code, Gemini CLI) into tasks.
+
+Plans are full snapshots without step ids, and agents reword steps. A step matches the
+task whose ``plan_key`` (normalised text) equals its own; failing that, the task at the
+same position in the *same session's* previous plan (a reworded step); else it is new.
+Another session's plan never renames a task. Steps dropped from a plan are reported, not
+deleted; a tombstoned ``plan_key`` is never re-created. Identical plans write nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gitmem import edits
+from gitmem.errors import InvalidInput
+from gitmem.models import Session, Task
+from gitmem.services import graph, inputs
+from gitmem.services import sessions as session_svc
+from gitmem.services.workspace import Workspace, utc_now
+from gitmem.store.memory import Change, Snapshot
+from gitmem.store.sessions import encode_session, session_path
+
+FORMATS = ("codex", "claude", "gemini")
+_STATUSES = {
+    "codex": ("pending", "in_progress", "completed"),
+    "claude": ("pending", "in_progress", "completed"),
+    "gemini": ("pending", "in_progress", "completed", "cancelled", "blocked"),
+}
+_TEXT_FIELD = {"codex": "step", "claude": "content", "gemini": "description"}
+_LIST_FIELD = {"codex": "plan", "claude": "todos", "gemini": "todos"}
+_ALLOWED_ITEM_KEYS = {"codex": {"step", "status"}, "claude": {"content", "status", "activeForm", "id", "priority"},
+                      "gemini": {"description", "status"}}
+_TRAILING = re.compile(r"[\s.:;!,]+$")
+MAX_STEPS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    text: str
+    status: str
+
+    @property
+    def key(self) -> str:
+        return normalise(self.text)
+
+
+def normalise(text: str) -> str:
+    """The plan_key of a step: case, spacing and trailing punctuation do not matter."""
+    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return _TRAILING.sub("", folded)
+
+
+def _fail(where: str, problem: str) -> InvalidInput:
+    return InvalidInput(f"plan payload: {where} {problem}", hint="nothing was written; see schemas/*plan*.schema.json")
+
+
+def detect(doc: Any) -> str:
+    if isinstance(doc, dict) and "plan" in doc:
+        return "codex"
+    if isinstance(doc, dict) and isinstance(doc.get("todos"), list):
+        first = next((t for t in doc["todos"] if isinstance(t, dict)), {})
+        return "gemini" if "description" in first else "claude"
+    raise _fail("(top level)", "is not a Codex update_plan, Claude TodoWrite or Gemini write_todos payload")
+
+
+def parse(data: str, fmt: str | None = None) -> tuple[str, list[Step], str | None]:
+    """Check a payload against its format (the schemas in ``schemas/``, by hand: hot path)."""
+    if not data.strip():
+        raise _fail("(input)", "is empty")
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise _fail("(input)", f"is not JSON ({exc})") from exc
+    fmt = fmt or detect(doc)
+    if not isinstance(doc, dict):
+        raise _fail("(top level)", "must be a JSON object")
+    list_field = _LIST_FIELD[fmt]
+    items = doc.get(list_field)
+    if not isinstance(items, list):
+        raise _fail(f"'{list_field}'", "must be a list")
+    if len(items) > MAX_STEPS:
+        raise _fail(f"'{list_field}'", f"has {len(items)} steps; the limit is {MAX_STEPS}")
+    explanation = doc.get("explanation")
+    if explanation is not None and not isinstance(explanation, str):
+        raise _fail("'explanation'", "must be a string")
+    if fmt == "codex" and set(doc) - {"plan", "explanation"}:
+        raise _fail(f"'{sorted(set(doc) - {'plan', 'explanation'})[0]}'", "is not a field of update_plan")
+    steps = []
+    text_field = _TEXT_FIELD[fmt]
+    for n, item in enumerate(items):
+        where = f"{list_field}[{n}]"
+        if not isinstance(item, dict):
+            raise _fail(where, "must be an object")
+        extra = set(item) - _ALLOWED_ITEM_KEYS[fmt]
+        if extra:
+            raise _fail(f"{where}.{sorted(extra)[0]}", "is not a known field")
+        text = item.get(text_field)
+        if not isinstance(text, str) or not text.strip():
+            raise _fail(f"{where}.{text_field}", "must be a non-empty string")
+        status = item.get("status")
+        if status not in _STATUSES[fmt]:
+            raise _fail(f"{where}.status", f"must be one of {', '.join(_STATUSES[fmt])}, not {status!r}")
+        try:
+            inputs.title(text)
+        except InvalidInput as exc:
+            raise _fail(f"{where}.{text_field}", exc.message) from exc
+        steps.append(Step(text, status))
+    return fmt, steps, explanation
+
+
+@dataclass
+class SyncReport:
+    session: str
+    matches: list[dict[str, str]] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+def _match(steps: Sequence[Step], live_by_key: dict[str, Task], previous: Sequence[str],
+           tasks: dict[str, Task]) -> list[tuple[Task | None, str]]:
+    """Each step's task and how it was matched: text, position or none (new)."""
+    used: set[str] = set()
+    out: list[tuple[Task | None, str]] = [(None, "new")] * len(steps)
+    for n, step in enumerate(steps):
+        task = live_by_key.get(step.key)
+        if task is not None and task.id not in used:
+            out[n] = (task, "text")
+            used.add(task.id)
+    keys = {s.key for s in steps}
+    for n, _step in enumerate(steps):
+        if out[n][0] is not None or n >= len(previous):
+            continue
+        candidate = tasks.get(previous[n])
+        if candidate and not candidate.deleted and candidate.id not in used and candidate.plan_key not in keys:
+            out[n] = (candidate, "position")
+            used.add(candidate.id)
+    return out
+
+
+def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
+    """Mirror ``steps`` into tasks in one memory commit (none if nothing changed)."""
+    agent = session_svc.check_agent(ws.agent)
+    session_id = session_svc.open_sessions(ws).get(agent) or session_svc.new_session_id(utc_now())
+    report = SyncReport(session_id)
+
+    def build(snap: Snapshot) -> Change | None:
+        nonlocal report
+        report = SyncReport(session_id)
+        tasks = snap.tasks()
+        live_by_key = {t.plan_key: t for t in graph.live(tasks).values() if t.plan_key}
+        deleted_keys = {t.plan_key for t in tasks.values() if t.deleted and t.plan_key}
+        session: Session | None = snap.session(session_id) if session_id in snap.session_blobs else None
+        previous = session.plan if session else ()
+        stamp = snap.stamp(ws.actor)
+        now = utc_now()
+        changed: dict[str, Task] = {}
+        order: list[str] = []
+        for step, (task, how) in zip(steps, _match(steps, live_by_key, previous, tasks), strict=True):
+            if task is None:
+                if step.key in deleted_keys:
+                    report.skipped.append(step.text)
+                    continue
+                task_id = graph.mint_id([*tasks, *changed])
+                task = edits.new_task(task_id, step.text, stamp=stamp, now=now, fields={
+                    "status": step.status, "plan_key": step.key,
+                    "metadata": {"plan": {"agent": agent, "format": fmt, "session": session_id}}})
+                changed[task_id] = task
+                report.created.append(task_id)
+            else:
+                values: dict[str, Any] = {"status": step.status}
+                if task.title != step.text:
+                    values.update(title=step.text, plan_key=step.key)
+                updated = edits.set_fields(task, values, stamp=stamp, now=now)
+                if updated != task:
+                    changed[task.id] = updated
+                    report.updated.append(task.id)
+            report.matches.append({"step": step.text, "task": task.id, "how": how})
+            order.append(task.id)
+        report.dropped = [t for t in previous if t not in order and t in tasks]
+        if session is None:
+            session = Session(session_id, agent, ws.branch, now, ws.head or "", stamp)
+        elif not changed and tuple(order) == session.plan:
+            return None
+        session = replace(session, plan=tuple(order), stamp=stamp)
+        blobs = {session_path(session_id): encode_session(session)}
+        summary = f"{len(report.created)} new, {len(report.updated)} updated"
+        return Change(f"plan sync ({fmt}, {agent}): {summary}", changed, blobs=blobs, clock=stamp.lamport)
+
+    change, _ = ws.write(build)
+    report.written = change is not None
+    if session_svc.open_sessions(ws).get(agent) != session_id:
+        session_svc.set_open(ws, agent, session_id)
+    return report

@@ -1,0 +1,237 @@
+"""Agent sessions: per-turn digests in memory, open sessions per worktree, notes on end."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gitmem.errors import InvalidInput, UnknownId
+from gitmem.models import Session, Stamp, Turn
+from gitmem.services import graph, inputs
+from gitmem.services.workspace import Workspace, utc_now
+from gitmem.store import local, notes
+from gitmem.store.local import random_base32
+from gitmem.store.memory import Change, Snapshot
+from gitmem.store.sessions import encode_session, session_path
+
+DEFAULT_KEEP = 100
+_AGENT = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _open_path(ws: Workspace) -> str:
+    return os.path.join(local.worktree_dir(ws.repo), "sessions.json")
+
+
+def open_sessions(ws: Workspace) -> dict[str, str]:
+    """agent -> open session id, for this worktree."""
+    found = local.read_json(_open_path(ws)) or {}
+    return {k: v for k, v in found.items() if isinstance(v, str)}
+
+
+def set_open(ws: Workspace, agent: str, session_id: str | None) -> None:
+    current = open_sessions(ws)
+    if session_id is None:
+        current.pop(agent, None)
+    else:
+        current[agent] = session_id
+    local.write_json(_open_path(ws), current)
+
+
+def check_agent(agent: str) -> str:
+    if not _AGENT.match(agent):
+        raise InvalidInput(f"agent name {agent!r} is not valid", hint="use letters, digits, '.', '_' or '-' (at most 64)")
+    return agent
+
+
+def new_session_id(now: str) -> str:
+    """Ids sort by start time, so retention needs no blob reads to find the oldest."""
+    stamp = now.replace("-", "").replace(":", "").replace("Z", "").lower()
+    return f"s-{stamp}-{random_base32(6)}"
+
+
+def _put(session: Session, message: str, stamp: Stamp, extra: Mapping[str, bytes | None] | None = None) -> Change:
+    blobs = {session_path(session.id): encode_session(session), **(extra or {})}
+    return Change(message, blobs=blobs, clock=stamp.lamport)
+
+
+def start(ws: Workspace) -> Session:
+    """Open a new session for this worktree's agent (ending none: one open per agent)."""
+    agent = check_agent(ws.agent)
+    now = utc_now()
+    session_id = new_session_id(now)
+    made: list[Session] = []
+
+    def build(snap: Snapshot) -> Change:
+        stamp = snap.stamp(ws.actor)
+        session = Session(session_id, agent, ws.branch, now, ws.head or "", stamp)
+        made[:] = [session]
+        return _put(session, f"session start {session_id} ({agent})", stamp)
+
+    ws.write(build)
+    set_open(ws, agent, session_id)
+    return made[0]
+
+
+def current(ws: Workspace, *, open_if_missing: bool) -> str | None:
+    """The agent's open session in this worktree (opened on demand)."""
+    session_id = open_sessions(ws).get(check_agent(ws.agent))
+    if session_id is None and open_if_missing:
+        return start(ws).id
+    return session_id
+
+
+def _load(snap: Snapshot, session_id: str) -> Session:
+    if session_id not in snap.session_blobs:
+        raise UnknownId(f"no session {session_id!r} in this branch's memory", hint="see 'git codex session list'")
+    return snap.session(session_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInput:
+    summary: str
+    actions: Sequence[str] = ()
+    follow_ups: Sequence[str] = ()
+    approvals: Sequence[str] = ()
+    tasks: Sequence[str] = ()
+
+
+def log_turn(ws: Workspace, turn: TurnInput) -> tuple[Session, Turn]:
+    """Append a turn to the agent's open session (opening one if none is open)."""
+    summary = inputs.text("summary", turn.summary, limit=4000, required=True)
+    lists = {
+        name: tuple(inputs.text(name, v, limit=2000, required=True) for v in getattr(turn, name))
+        for name in ("actions", "follow_ups", "approvals")
+    }
+    session_id = current(ws, open_if_missing=True)
+    assert session_id is not None
+    result: list[Any] = []
+
+    def build(snap: Snapshot) -> Change:
+        session = _load(snap, session_id)
+        task_ids = tuple(graph.resolve(snap.task_blobs, t) for t in turn.tasks)
+        stamp = snap.stamp(ws.actor)
+        new_turn = Turn(f"u-{random_base32(8)}", utc_now(), summary, tasks=task_ids, **lists)
+        updated = replace(session, turns=(*session.turns, new_turn), stamp=stamp)
+        result[:] = [updated, new_turn]
+        return _put(updated, f"session log {session_id}: {summary.splitlines()[0][:60]}", stamp)
+
+    ws.write(build)
+    return result[0], result[1]
+
+
+def note_target(ws: Workspace, session: Session) -> str:
+    """The newest commit the session made on its branch; HEAD at start if it made none."""
+    head = ws.head
+    start_head = session.head_start
+    if head and start_head and head != start_head and ws.repo.is_ancestor(start_head, head):
+        return head
+    return start_head or head or ""
+
+
+def digest(session: Session) -> dict[str, Any]:
+    """The note written on the session's commit: readable in ``git log --notes=codex``."""
+    out: dict[str, Any] = {
+        "agent": session.agent,
+        "branch": session.branch,
+        "started_at": session.started_at,
+        "ended_at": session.ended_at or "",
+        "summary": session.summary or "",
+        "turns": len(session.turns) + session.compacted,
+    }
+    for name in ("actions", "follow_ups", "tasks"):
+        values = sorted({v for t in session.turns for v in getattr(t, name)})
+        if values:
+            out[name] = values
+    return out
+
+
+def _keep_rule(ws: Workspace) -> tuple[int, _dt.timedelta | None]:
+    raw = (ws.repo.config_get("codex.sessions.keep") or str(DEFAULT_KEEP)).strip().lower()
+    count, age = DEFAULT_KEEP, None
+    for part in raw.split(","):
+        part = part.strip()
+        if part.endswith("d") and part[:-1].isdigit():
+            age = _dt.timedelta(days=int(part[:-1]))
+        elif part.isdigit():
+            count = int(part)
+    return count, age
+
+
+def compactions(ws: Workspace, snap: Snapshot, keep_id: str, stamp: Stamp) -> dict[str, bytes | None]:
+    """Older ended sessions beyond ``codex.sessions.keep``, reduced to their summaries."""
+    count, age = _keep_rule(ws)
+    ids = sorted(snap.session_blobs, reverse=True)
+    cutoff = None
+    if age is not None:
+        cutoff = (_dt.datetime.now(_dt.timezone.utc) - age).strftime("%Y%m%dt%H%M%S")
+    candidates = [sid for n, sid in enumerate(ids) if n >= count or (cutoff and sid[2:17] < cutoff)]
+    out: dict[str, bytes | None] = {}
+    for sid in candidates:
+        if sid == keep_id:
+            continue
+        session = snap.session(sid)
+        if not session.turns or session.ended_at is None:
+            continue
+        summary = session.summary or session.turns[-1].summary
+        compact = replace(session, turns=(), summary=summary, compacted=session.compacted + len(session.turns), stamp=stamp)
+        out[session_path(sid)] = encode_session(compact)
+    return out
+
+
+def end(ws: Workspace, summary: str | None = None) -> Session:
+    """Close the agent's open session and note its digest on the commit it produced."""
+    text = inputs.text("summary", summary, limit=4000) if summary else None
+    session_id = current(ws, open_if_missing=False)
+    if session_id is None:
+        raise InvalidInput(f"no open session for agent {ws.agent!r} in this worktree", hint="start one with 'git codex session start'")
+    result: list[Session] = []
+
+    def build(snap: Snapshot) -> Change:
+        session = _load(snap, session_id)
+        stamp = snap.stamp(ws.actor)
+        final = text or session.summary or (session.turns[-1].summary if session.turns else "")
+        ended = replace(session, ended_at=utc_now(), head_end=ws.head, summary=final, stamp=stamp)
+        result[:] = [ended]
+        return _put(ended, f"session end {session_id}", stamp, compactions(ws, snap, session_id, stamp))
+
+    ws.write(build)
+    session = result[0]
+    target = note_target(ws, session)
+    if target:
+        notes.add_digest(ws.repo, target, session.id, digest(session), ws.trailers())
+    set_open(ws, ws.agent, None)
+    return session
+
+
+def resolve_session(snap: Snapshot, given: str) -> str:
+    matches = sorted(s for s in snap.session_blobs if s.startswith(given.strip().lower()))
+    if not given.strip() or not matches:
+        raise UnknownId(f"no session matches {given!r}", hint="see 'git codex session list'")
+    if len(matches) > 1 and given not in matches:
+        raise InvalidInput(f"{given!r} matches several sessions: {', '.join(matches[:5])}", hint="give more of the id")
+    return given if given in matches else matches[0]
+
+
+def show(ws: Workspace, given: str | None) -> Session:
+    snap = ws.require_snapshot()
+    if given is None:
+        given = current(ws, open_if_missing=False) or (max(snap.session_blobs) if snap.session_blobs else None)
+        if given is None:
+            raise UnknownId("no sessions in this branch's memory yet", hint="start one with 'git codex session start'")
+    return snap.session(resolve_session(snap, given))
+
+
+def on_commit(ws: Workspace, rev: str) -> tuple[str, dict[str, dict[str, Any]]]:
+    commit = ws.repo.resolve_commit(rev)
+    if commit is None:
+        raise InvalidInput(f"not a commit: {rev!r}")
+    return commit, notes.read_digests(ws.repo, commit)
+
+
+def list_sessions(ws: Workspace) -> list[Session]:
+    snap = ws.require_snapshot()
+    return sorted(snap.sessions().values(), key=lambda s: (s.started_at, s.id), reverse=True)

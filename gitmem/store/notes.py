@@ -1,0 +1,83 @@
+"""Session digests as git notes on code commits (``refs/notes/codex``), merged per commit.
+
+Notes trees may be fanned out (``ab/cdef…``) by git; libgit2 and the git CLI fan out
+differently, so a note is looked up under every layout and rewritten where it was found.
+Several digests on one commit merge by session id; nothing replaces a note wholesale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gitmem.constants import NOTES_REF
+from gitmem.errors import CorruptMemory
+from gitmem.git.repo import Repo
+from gitmem.store.cas import update_ref
+from gitmem.store.codec import dumps, loads
+
+
+def _candidates(commit: str) -> list[str]:
+    return [commit, f"{commit[:2]}/{commit[2:]}", f"{commit[:2]}/{commit[2:4]}/{commit[4:]}"]
+
+
+def _find(repo: Repo, tree: str, commit: str) -> tuple[str, bytes] | None:
+    for path in _candidates(commit):
+        data = repo.blob_at(tree, path)
+        if data is not None:
+            return path, data
+    return None
+
+
+def read_digests(repo: Repo, commit: str, ref: str = NOTES_REF) -> dict[str, dict[str, Any]]:
+    """Session digests noted on ``commit``: session id -> digest."""
+    tip = repo.ref_target(ref)
+    if tip is None:
+        return {}
+    found = _find(repo, repo.commit_info(tip).tree, commit)
+    if found is None:
+        return {}
+    return parse_note(found[1], f"{ref}:{found[0]}")
+
+
+def parse_note(data: bytes, where: str) -> dict[str, dict[str, Any]]:
+    doc = loads(data, where)
+    sessions = doc.get("sessions", {})
+    if not isinstance(sessions, dict) or not all(isinstance(v, dict) for v in sessions.values()):
+        raise CorruptMemory(f"{where} is not a gitmem note", hint="run 'git codex fsck'")
+    return sessions
+
+
+def merge_digests(a: Mapping[str, dict[str, Any]], b: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Union by session id; the same session twice keeps the later-ended digest."""
+    out = dict(a)
+    for sid, digest in b.items():
+        mine = out.get(sid)
+        if mine is None or (str(digest.get("ended_at", "")), repr(digest)) > (str(mine.get("ended_at", "")), repr(mine)):
+            out[sid] = digest
+    return out
+
+
+def encode_note(digests: Mapping[str, dict[str, Any]]) -> bytes:
+    return dumps({"sessions": {k: digests[k] for k in sorted(digests)}}).encode("utf-8")
+
+
+def add_digest(repo: Repo, commit: str, session_id: str, digest: dict[str, Any], trailers: Mapping[str, str]) -> None:
+    """Merge one session's digest into the note on ``commit``, by CAS on the notes ref."""
+
+    def attempt(current: str | None) -> tuple[str, str, bool] | None:
+        tree = repo.commit_info(current).tree if current else None
+        found = _find(repo, tree, commit) if tree else None
+        existing = parse_note(found[1], f"{NOTES_REF}:{found[0]}") if found else {}
+        merged = merge_digests(existing, {session_id: digest})
+        if merged == existing:
+            return None
+        path = found[0] if found else commit
+        new_tree = repo.update_tree(tree, {path: encode_note(merged)})
+        message = f"Notes added by 'git codex session end' for {commit[:12]}\n\n" + "".join(
+            f"{k}: {v}\n" for k, v in trailers.items() if v
+        )
+        new = repo.create_commit(new_tree, [current] if current else [], message)
+        return new, f"notes: session {session_id}", True
+
+    update_ref(repo, NOTES_REF, attempt)

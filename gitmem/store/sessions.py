@@ -1,0 +1,111 @@
+"""Session blobs (``sessions/<id>.toml``): encoding, decoding and the session merge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from gitmem.errors import CorruptMemory
+from gitmem.models import Session, Stamp, Turn
+from gitmem.store.codec import dumps, loads
+
+SESSIONS_DIR = "sessions"
+_SCALARS = ("ended_at", "head_end", "summary")
+_KNOWN = {"id", "agent", "branch", "started_at", "head_start", "stamp", "turns", "plan", "compacted", *_SCALARS}
+
+
+def session_path(session_id: str) -> str:
+    return f"{SESSIONS_DIR}/{session_id}.toml"
+
+
+def turn_document(turn: Turn) -> dict[str, Any]:
+    doc: dict[str, Any] = {"turn_id": turn.turn_id, "at": turn.at, "summary": turn.summary}
+    for name in ("actions", "follow_ups", "approvals", "tasks"):
+        values = getattr(turn, name)
+        if values:
+            doc[name] = list(values)
+    return doc
+
+
+def session_document(session: Session) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": session.id,
+        "agent": session.agent,
+        "branch": session.branch,
+        "started_at": session.started_at,
+        "head_start": session.head_start,
+        "stamp": str(session.stamp),
+    }
+    for name in _SCALARS:
+        value = getattr(session, name)
+        if value is not None:
+            doc[name] = value
+    if session.plan:
+        doc["plan"] = list(session.plan)
+    if session.compacted:
+        doc["compacted"] = session.compacted
+    doc.update(sorted(session.extra.items()))
+    if session.turns:
+        doc["turns"] = [turn_document(t) for t in session.turns]
+    return doc
+
+
+def encode_session(session: Session) -> bytes:
+    return dumps(session_document(session)).encode("utf-8")
+
+
+def _strings(doc: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = doc.get(name, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{name} must be a list of strings")
+    return tuple(values)
+
+
+def session_from_document(doc: Mapping[str, Any]) -> Session:
+    turns = tuple(
+        Turn(
+            turn_id=str(t["turn_id"]),
+            at=str(t["at"]),
+            summary=str(t["summary"]),
+            actions=_strings(t, "actions"),
+            follow_ups=_strings(t, "follow_ups"),
+            approvals=_strings(t, "approvals"),
+            tasks=_strings(t, "tasks"),
+        )
+        for t in doc.get("turns", [])
+    )
+    return Session(
+        id=str(doc["id"]),
+        agent=str(doc["agent"]),
+        branch=str(doc["branch"]),
+        started_at=str(doc["started_at"]),
+        head_start=str(doc["head_start"]),
+        stamp=Stamp.parse(str(doc["stamp"])),
+        ended_at=doc.get("ended_at"),
+        head_end=doc.get("head_end"),
+        summary=doc.get("summary"),
+        turns=turns,
+        plan=_strings(doc, "plan"),
+        compacted=int(doc.get("compacted", 0)),
+        extra={k: v for k, v in doc.items() if k not in _KNOWN},
+    )
+
+
+def decode_session(data: bytes, where: str) -> Session:
+    doc = loads(data, where)
+    try:
+        return session_from_document(doc)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorruptMemory(f"{where} is not a valid session record ({exc})", hint="run 'git codex fsck'") from exc
+
+
+def merge_session(a: Session, b: Session) -> Session:
+    """Turns merge by id; the other fields come from the newer write (ties: larger repr)."""
+    if a == b:
+        return a
+    newer, older = (a, b) if (a.stamp, repr(a)) >= (b.stamp, repr(b)) else (b, a)
+    turns = {t.turn_id: t for t in older.turns}
+    turns.update({t.turn_id: t for t in newer.turns})
+    ordered = tuple(sorted(turns.values(), key=lambda t: (t.at, t.turn_id)))
+    return replace(newer, turns=ordered, compacted=max(a.compacted, b.compacted))
