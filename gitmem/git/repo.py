@@ -134,7 +134,8 @@ class Repo:
             ref.set_target(oid, message)
         except pygit2.AlreadyExistsError as exc:
             raise RefMoved(name) from exc
-        except pygit2.GitError as exc:
+        except (pygit2.GitError, OSError) as exc:
+            # libgit2 reports a held lock file as OSError, a lost race as GitError.
             text = str(exc)
             if "lock" in text:
                 raise RefLocked(name) from exc

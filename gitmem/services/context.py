@@ -1,8 +1,9 @@
 """``context``: a Markdown brief for an agent's prompt, bounded by a character budget.
 
-Items carry an importance; when the brief is over budget the least important go first
-(oldest follow-ups, then blocked, then the tail of ready tasks...) and a footer says how
-many were left out. The header and footer always fit: they are cut last.
+Items carry an importance: in-progress work, then the last session, the first ready
+tasks, open follow-ups, the first blocked tasks, then the long tails of the ready and
+blocked lists. Over budget, the least important go first and a footer says how many
+were left out. The header and footer always fit: they are cut last.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def age(stamp: str, now: _dt.datetime) -> str:
     return "just now"
 
 
+def _rank(n: int, head: float, tail: float) -> float:
+    """The first few items of a list matter almost as much as the section; the rest far less."""
+    return head - n if n < 5 else tail - n / 1000
+
+
 def _line(task: Task, short: dict[str, str], extra: str = "") -> str:
     title = flat(task.title)
     if len(title) > 120:
@@ -70,7 +76,7 @@ def gather(ws: Workspace) -> tuple[str, list[Item]]:
     for n, t in enumerate(doing):
         items.append(Item("In progress", _line(t, short, f" (updated {age(t.updated_at, now)})"), 100 - n, {"id": t.id}))
     for n, t in enumerate(x for x in graph.ready(tasks, holders, ws.agent) if x.status is not Status.IN_PROGRESS):
-        items.append(Item("Ready next", _line(t, short, f" P{t.priority}"), 80 - n, {"id": t.id}))
+        items.append(Item("Ready next", _line(t, short, f" P{t.priority}"), _rank(n, 80, 30), {"id": t.id}))
     blocked = [t for t in live.values() if t.status is Status.BLOCKED or
                (t.status is Status.PENDING and graph.blockers(t, tasks, holders, ws.agent))]
     for n, t in enumerate(sorted(blocked, key=lambda t: (t.priority, t.created_at))):
@@ -78,20 +84,20 @@ def gather(ws: Workspace) -> tuple[str, list[Item]]:
         if t.status is Status.BLOCKED:
             reasons = [e.text for e in sorted(t.log.values(), key=lambda e: e.at) if e.text.startswith("block:")]
             why = reasons[-1][len("block: "):] if reasons else why
-        items.append(Item("Blocked", _line(t, short, f": {flat(why)[:160]}"), 40 - n, {"id": t.id}))
+        items.append(Item("Blocked", _line(t, short, f": {flat(why)[:160]}"), _rank(n, 50, 20), {"id": t.id}))
     sessions: list[Session] = [snap.session(s) for s in sorted(snap.session_blobs, reverse=True)[:RECENT_SESSIONS]]
     n = 0
     for s in sessions:
         for turn in reversed(s.turns):
             for f in turn.follow_ups:
-                items.append(Item("Open follow-ups", f"- {flat(f)[:200]} ({age(turn.at, now)})", 60 - n, {"session": s.id}))
+                items.append(Item("Open follow-ups", f"- {flat(f)[:200]} ({age(turn.at, now)})", 60 - n / 100, {"session": s.id}))
                 n += 1
     if sessions:
         last = sessions[0]
         summary = last.summary or (last.turns[-1].summary if last.turns else "")
         state = "open" if last.ended_at is None else f"ended {age(last.ended_at, now)}"
         text = flat(summary)[:400] or "no turns logged yet"
-        items.append(Item("Last session", f"- {last.agent}, {state}: {text}", 70, {"session": last.id}))
+        items.append(Item("Last session", f"- {last.agent}, {state}: {text}", 90, {"session": last.id}))
     tip = ws.repo.ref_target(ws.ref)
     memory_age = age(max(t.updated_at for t in live.values()), now) if live else "never"
     where = f"{ws.branch} (detached HEAD: last branch's memory)" if ws.detached else ws.branch

@@ -18,7 +18,7 @@ from typing import Any
 
 from gitmem import edits
 from gitmem.errors import InvalidInput
-from gitmem.models import Session, Task
+from gitmem.models import Task
 from gitmem.services import graph, inputs
 from gitmem.services import sessions as session_svc
 from gitmem.services.workspace import Workspace, utc_now
@@ -148,7 +148,7 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, Task], previous: Sequen
 def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
     """Mirror ``steps`` into tasks in one memory commit (none if nothing changed)."""
     agent = session_svc.check_agent(ws.agent)
-    session_id = session_svc.open_sessions(ws).get(agent) or session_svc.new_session_id(utc_now())
+    session_id = session_svc.current_or_new(ws)
     report = SyncReport(session_id)
 
     def build(snap: Snapshot) -> Change | None:
@@ -157,9 +157,10 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
         tasks = snap.tasks()
         live_by_key = {t.plan_key: t for t in graph.live(tasks).values() if t.plan_key}
         deleted_keys = {t.plan_key for t in tasks.values() if t.deleted and t.plan_key}
-        session: Session | None = snap.session(session_id) if session_id in snap.session_blobs else None
-        previous = session.plan if session else ()
         stamp = snap.stamp(ws.actor)
+        fresh = session_id not in snap.session_blobs
+        session = session_svc.in_snapshot(ws, snap, session_id, stamp)
+        previous = session.plan
         now = utc_now()
         changed: dict[str, Task] = {}
         order: list[str] = []
@@ -185,9 +186,7 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
             report.matches.append({"step": step.text, "task": task.id, "how": how})
             order.append(task.id)
         report.dropped = [t for t in previous if t not in order and t in tasks]
-        if session is None:
-            session = Session(session_id, agent, ws.branch, now, ws.head or "", stamp)
-        elif not changed and tuple(order) == session.plan:
+        if not fresh and not changed and tuple(order) == session.plan:
             return None
         session = replace(session, plan=tuple(order), stamp=stamp)
         blobs = {session_path(session_id): encode_session(session)}
@@ -196,6 +195,6 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
 
     change, _ = ws.write(build)
     report.written = change is not None
-    if session_svc.open_sessions(ws).get(agent) != session_id:
+    if session_svc.current(ws) != session_id:
         session_svc.set_open(ws, agent, session_id)
     return report

@@ -47,9 +47,9 @@ def check_agent(agent: str) -> str:
     return agent
 
 
-def new_session_id(now: str) -> str:
-    """Ids sort by start time, so retention needs no blob reads to find the oldest."""
-    stamp = now.replace("-", "").replace(":", "").replace("Z", "").lower()
+def new_session_id() -> str:
+    """Ids sort by start time (to the microsecond), so retention needs no blob reads."""
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dt%H%M%S%f")
     return f"s-{stamp}-{random_base32(6)}"
 
 
@@ -62,7 +62,7 @@ def start(ws: Workspace) -> Session:
     """Open a new session for this worktree's agent (ending none: one open per agent)."""
     agent = check_agent(ws.agent)
     now = utc_now()
-    session_id = new_session_id(now)
+    session_id = new_session_id()
     made: list[Session] = []
 
     def build(snap: Snapshot) -> Change:
@@ -76,12 +76,21 @@ def start(ws: Workspace) -> Session:
     return made[0]
 
 
-def current(ws: Workspace, *, open_if_missing: bool) -> str | None:
-    """The agent's open session in this worktree (opened on demand)."""
-    session_id = open_sessions(ws).get(check_agent(ws.agent))
-    if session_id is None and open_if_missing:
-        return start(ws).id
-    return session_id
+def current(ws: Workspace) -> str | None:
+    """The agent's open session in this worktree, if any."""
+    return open_sessions(ws).get(check_agent(ws.agent))
+
+
+def current_or_new(ws: Workspace) -> str:
+    """The open session's id, or a fresh id that the caller's write creates (see ``in_snapshot``)."""
+    return current(ws) or new_session_id()
+
+
+def in_snapshot(ws: Workspace, snap: Snapshot, session_id: str, stamp: Stamp) -> Session:
+    """The session as stored, or a new one opened by this write."""
+    if session_id in snap.session_blobs:
+        return snap.session(session_id)
+    return Session(session_id, check_agent(ws.agent), ws.branch, utc_now(), ws.head or "", stamp)
 
 
 def _load(snap: Snapshot, session_id: str) -> Session:
@@ -106,20 +115,20 @@ def log_turn(ws: Workspace, turn: TurnInput) -> tuple[Session, Turn]:
         name: tuple(inputs.text(name, v, limit=2000, required=True) for v in getattr(turn, name))
         for name in ("actions", "follow_ups", "approvals")
     }
-    session_id = current(ws, open_if_missing=True)
-    assert session_id is not None
+    session_id = current_or_new(ws)
     result: list[Any] = []
 
     def build(snap: Snapshot) -> Change:
-        session = _load(snap, session_id)
         task_ids = tuple(graph.resolve(snap.task_blobs, t) for t in turn.tasks)
         stamp = snap.stamp(ws.actor)
+        session = in_snapshot(ws, snap, session_id, stamp)
         new_turn = Turn(f"u-{random_base32(8)}", utc_now(), summary, tasks=task_ids, **lists)
         updated = replace(session, turns=(*session.turns, new_turn), stamp=stamp)
         result[:] = [updated, new_turn]
         return _put(updated, f"session log {session_id}: {summary.splitlines()[0][:60]}", stamp)
 
     ws.write(build)
+    set_open(ws, ws.agent, session_id)
     return result[0], result[1]
 
 
@@ -185,7 +194,7 @@ def compactions(ws: Workspace, snap: Snapshot, keep_id: str, stamp: Stamp) -> di
 def end(ws: Workspace, summary: str | None = None) -> Session:
     """Close the agent's open session and note its digest on the commit it produced."""
     text = inputs.text("summary", summary, limit=4000) if summary else None
-    session_id = current(ws, open_if_missing=False)
+    session_id = current(ws)
     if session_id is None:
         raise InvalidInput(f"no open session for agent {ws.agent!r} in this worktree", hint="start one with 'git codex session start'")
     result: list[Session] = []
@@ -219,7 +228,7 @@ def resolve_session(snap: Snapshot, given: str) -> str:
 def show(ws: Workspace, given: str | None) -> Session:
     snap = ws.require_snapshot()
     if given is None:
-        given = current(ws, open_if_missing=False) or (max(snap.session_blobs) if snap.session_blobs else None)
+        given = current(ws) or (max(snap.session_blobs) if snap.session_blobs else None)
         if given is None:
             raise UnknownId("no sessions in this branch's memory yet", hint="start one with 'git codex session start'")
     return snap.session(resolve_session(snap, given))

@@ -1,0 +1,48 @@
+"""context: the agent's brief, bounded by a budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import git
+
+
+def test_brief_shows_work_follow_ups_and_last_session(initialised: Path, cli) -> None:
+    a = cli("tasks", "add", "Design the parser").out.strip()
+    cli("tasks", "add", "Write the parser", "--after", a)
+    cli("tasks", "add", "Wait on upstream")
+    blocked = cli("tasks", "add", "Release").out.strip()
+    cli("tasks", "block", blocked, "--reason", "waiting for the security review")
+    cli("tasks", "start", a)
+    cli("session", "log", "Sketched the grammar", "--follow-up", "Ask about unicode identifiers")
+    cli("session", "end", "--summary", "Grammar sketched")
+
+    text = cli("context").out
+    assert "# Project memory: main" in text
+    assert "## In progress" in text and "Design the parser" in text
+    assert "## Ready next" in text and "Wait on upstream" in text
+    assert "## Blocked" in text and "waiting for the security review" in text
+    assert "Write the parser" in text.split("## Blocked")[1]  # blocked by its dependency
+    assert "Ask about unicode identifiers" in text
+    assert "Grammar sketched" in text
+    assert "ago" in text or "just now" in text
+    data = cli("context", "--json").json()
+    assert data["omitted"] == 0 and data["markdown"] == text.rstrip("\n") + "\n"
+    assert git(initialised, "status", "--porcelain") == ""
+
+
+def test_budget_is_a_hard_limit_and_says_what_was_left_out(initialised: Path, cli) -> None:
+    for n in range(40):
+        cli("tasks", "add", f"Task number {n} with a reasonably long title to fill the brief")
+    cli("session", "log", "A turn", "--follow-up", "Remember the follow-up")
+    for budget in (300, 1000, 80, 20):
+        out = cli("context", "--budget", str(budget)).out
+        assert len(out) <= budget, (budget, len(out))
+        assert "left out" in out or budget < 30
+    full = cli("context", "--json").json()
+    assert full["omitted"] == 0
+    small = cli("context", "--budget", "300", "--json").json()
+    assert small["omitted"] > 0 and len(small["markdown"]) <= 300
+    # The least important go first: the follow-up outlives the tail of the ready list.
+    mid = cli("context", "--budget", "1200").out
+    assert "Remember the follow-up" in mid and "Task number 39" not in mid

@@ -1,0 +1,118 @@
+"""plan sync: Codex update_plan, Claude TodoWrite and Gemini write_todos payloads into tasks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import git, memory_tip, run_git_codex
+
+
+def _codex(*steps: tuple[str, str]) -> str:
+    return json.dumps({"explanation": "why", "plan": [{"step": s, "status": st} for s, st in steps]})
+
+
+def _sync(cli, tmp_path: Path, payload: str, *extra: str, expect: int = 0):
+    path = tmp_path / "plan.json"
+    path.write_text(payload, encoding="utf-8")
+    return cli("plan", "sync", str(path), "--json", *extra, expect=expect)
+
+
+def _commits(repo: Path) -> int:
+    return int(git(repo, "rev-list", "--count", "refs/codex/branches/main").strip())
+
+
+def test_identical_plan_writes_nothing_and_status_changes_update_one_task(initialised: Path, cli, tmp_path: Path) -> None:
+    first = _sync(cli, tmp_path, _codex(("Reproduce failure", "completed"), ("Fix parser", "in_progress"),
+                                        ("Update docs", "pending"))).json()
+    assert len(first["created"]) == 3 and first["written"]
+    count = _commits(initialised)
+    again = _sync(cli, tmp_path, _codex(("Reproduce failure", "completed"), ("Fix parser", "in_progress"),
+                                        ("Update docs", "pending"))).json()
+    assert not again["written"] and _commits(initialised) == count
+
+    changed = _sync(cli, tmp_path, _codex(("Reproduce failure", "completed"), ("Fix parser", "completed"),
+                                          ("Update docs", "in_progress"))).json()
+    ids = {m["step"]: m["task"] for m in changed["matches"]}
+    assert sorted(changed["updated"]) == sorted([ids["Fix parser"], ids["Update docs"]])
+    assert _commits(initialised) == count + 1
+    tasks = {t["title"]: t for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}
+    assert tasks["Fix parser"]["status"] == "completed"
+    assert tasks["Update docs"]["status"] == "in_progress"
+    assert tasks["Reproduce failure"]["plan_key"] == "reproduce failure"
+
+
+def test_reworded_step_updates_its_task(initialised: Path, cli, tmp_path: Path) -> None:
+    first = _sync(cli, tmp_path, _codex(("Fix parser", "in_progress"), ("Update docs", "pending"))).json()
+    reworded = _sync(cli, tmp_path, _codex(("Fix the config parser", "in_progress"), ("Update docs.", "pending"))).json()
+    assert reworded["created"] == []
+    how = {m["step"]: (m["task"], m["how"]) for m in reworded["matches"]}
+    assert how["Fix the config parser"] == (first["created"][0], "position")
+    assert how["Update docs."][1] == "text"
+    titles = [t["title"] for t in cli("tasks", "list", "--json").json()["tasks"]]
+    assert sorted(titles) == ["Fix the config parser", "Update docs."]
+
+
+def test_another_sessions_plan_never_renames_a_task(initialised: Path, cli, tmp_path: Path) -> None:
+    _sync(cli, tmp_path, _codex(("Fix parser", "in_progress"),), "--agent", "one")
+    other = _sync(cli, tmp_path, _codex(("Write release notes", "pending"),), "--agent", "two").json()
+    assert len(other["created"]) == 1
+    titles = sorted(t["title"] for t in cli("tasks", "list", "--json").json()["tasks"])
+    assert titles == ["Fix parser", "Write release notes"]
+
+
+def test_dropped_steps_are_reported_not_deleted(initialised: Path, cli, tmp_path: Path) -> None:
+    first = _sync(cli, tmp_path, _codex(("A step", "pending"), ("B step", "pending"))).json()
+    later = _sync(cli, tmp_path, _codex(("A step", "pending"),)).json()
+    assert later["dropped"] == [first["created"][1]]
+    assert len(cli("tasks", "list", "--json").json()["tasks"]) == 2
+
+
+def test_claude_and_gemini_payloads(initialised: Path, cli, tmp_path: Path) -> None:
+    claude = {"todos": [{"content": "Run tests", "status": "in_progress", "activeForm": "Running tests"}]}
+    out = _sync(cli, tmp_path, json.dumps(claude), "--format", "claude").json()
+    assert out["format"] == "claude" and len(out["created"]) == 1
+    gemini = {"todos": [{"description": "Ship it", "status": "blocked"}, {"description": "Drop it", "status": "cancelled"}]}
+    out = _sync(cli, tmp_path, json.dumps(gemini)).json()
+    assert out["format"] == "gemini"
+    tasks = {t["title"]: t["status"] for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}
+    assert tasks == {"Run tests": "in_progress", "Ship it": "blocked", "Drop it": "cancelled"}
+
+
+def test_deleted_plan_key_is_not_recreated(initialised: Path, cli, tmp_path: Path) -> None:
+    first = _sync(cli, tmp_path, _codex(("Obsolete step", "pending"),), "--agent", "one").json()
+    cli("tasks", "rm", first["created"][0])
+    again = _sync(cli, tmp_path, _codex(("Obsolete step", "pending"),), "--agent", "two").json()
+    assert again["created"] == [] and again["skipped"] == ["Obsolete step"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ("", "empty"),
+        ("not json", "not JSON"),
+        ('{"plan": "steps"}', "'plan'"),
+        ('{"plan": [{"step": "x", "status": "done"}]}', "plan[0].status"),
+        ('{"plan": [{"step": 5, "status": "pending"}]}', "plan[0].step"),
+        ('{"plan": [{"step": "x", "status": "pending", "extra": 1}]}', "plan[0].extra"),
+        ('{"todos": [{"content": "x", "status": "blocked"}]}', "todos[0].status"),
+        ('{"plan": [{"step": "bad\\u0007bell", "status": "pending"}]}', "plan[0].step"),
+        ("[1, 2]", "top level"),
+    ],
+)
+def test_malformed_payloads_exit_1_and_write_nothing(initialised: Path, payload: str, field: str) -> None:
+    before = memory_tip(initialised)
+    result = run_git_codex(initialised, "plan", "sync", "-", input=payload)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("error: plan payload") and field in result.stderr
+    assert "Traceback" not in result.stderr
+    assert memory_tip(initialised) == before
+    assert git(initialised, "status", "--porcelain") == ""
+
+
+def test_stdin_payload(initialised: Path) -> None:
+    result = run_git_codex(initialised, "plan", "sync", input=_codex(("From stdin", "pending")))
+    assert result.returncode == 0, result.stderr
+    assert "From stdin" in result.stdout

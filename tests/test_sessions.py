@@ -1,0 +1,107 @@
+"""Sessions: turns, notes on the session's commit, listing, concurrency across worktrees."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import git, memory_tip, run_git_codex
+
+
+def test_turns_end_in_a_note_on_the_session_commit(initialised: Path, cli) -> None:
+    sid = cli("session", "start", "--agent", "codex").out.strip()
+    cli("session", "log", "Fixed the parser", "--action", "pytest -q", "--follow-up", "Update the docs",
+        "--agent", "codex")
+    (initialised / "parser.py").write_text("x = 1\n")
+    git(initialised, "add", "parser.py")
+    git(initialised, "commit", "-q", "-m", "parser")
+    head = git(initialised, "rev-parse", "HEAD").strip()
+    cli("session", "end", "--summary", "Parser fixed; docs pending", "--agent", "codex")
+
+    shown = git(initialised, "log", "--notes=codex", "-1")
+    assert "Parser fixed; docs pending" in shown
+    assert sid in shown
+    notes = cli("session", "show", "--commit", head, "--json").json()
+    assert notes["sessions"][sid]["summary"] == "Parser fixed; docs pending"
+    assert notes["sessions"][sid]["follow_ups"] == ["Update the docs"]
+    session = cli("session", "show", sid, "--json").json()["session"]
+    assert session["ended_at"] and session["head_end"] == head
+    assert [t["summary"] for t in session["turns"]] == ["Fixed the parser"]
+    assert git(initialised, "status", "--porcelain") == ""
+
+
+def test_session_without_commits_notes_head_at_start(initialised: Path, cli) -> None:
+    head = git(initialised, "rev-parse", "HEAD").strip()
+    cli("session", "log", "Looked around")  # opens a session on demand
+    cli("session", "end")
+    digests = cli("session", "show", "--commit", head, "--json").json()["sessions"]
+    assert [d["summary"] for d in digests.values()] == ["Looked around"]
+
+
+def test_two_digests_on_one_commit_merge(initialised: Path, cli) -> None:
+    head = git(initialised, "rev-parse", "HEAD").strip()
+    cli("session", "log", "first agent", "--agent", "a1")
+    cli("session", "log", "second agent", "--agent", "a2")
+    cli("session", "end", "--agent", "a1")
+    cli("session", "end", "--agent", "a2")
+    digests = cli("session", "show", "--commit", head, "--json").json()["sessions"]
+    assert sorted(d["summary"] for d in digests.values()) == ["first agent", "second agent"]
+
+
+def test_end_without_open_session_is_an_error(initialised: Path, cli) -> None:
+    before = memory_tip(initialised)
+    result = cli("session", "end", expect=1)
+    assert "no open session" in result.err
+    assert memory_tip(initialised) == before
+
+
+def test_bad_input_changes_nothing(initialised: Path, cli) -> None:
+    before = memory_tip(initialised)
+    cli("session", "log", "bad \x1b[31m", expect=1)
+    cli("session", "log", "ok", "--task", "t-zzzz", expect=1)
+    cli("session", "start", "--agent", "bad agent; rm -rf /", expect=1)
+    cli("session", "show", "s-nope", expect=1)
+    assert memory_tip(initialised) == before
+
+
+def test_concurrent_agents_in_two_worktrees_lose_no_turn(initialised: Path, cli, tmp_path: Path) -> None:
+    other = tmp_path / "wt"
+    git(initialised, "worktree", "add", "-q", str(other), "-b", "side")
+    git(other, "switch", "-q", "main", check=False)  # main is checked out elsewhere: stay on side
+    script = (
+        "import sys; from gitmem.main import main\n"
+        "for n in range(6):\n"
+        "    assert main(['-C', sys.argv[1], 'session', 'log', f'{sys.argv[2]} turn {n}', '--agent', sys.argv[2]]) == 0\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(path), agent])
+        for path, agent in ((initialised, "a1"), (initialised, "a2"), (initialised, "a3"), (other, "a4"))
+    ]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    for path, agents in ((initialised, ("a1", "a2", "a3")), (other, ("a4",))):
+        listed = run_git_codex(path, "session", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        import json
+
+        sessions = json.loads(listed.stdout)["sessions"]
+        for agent in agents:
+            turns = [t["summary"] for s in sessions if s["agent"] == agent for t in s["turns"]]
+            assert sorted(turns) == [f"{agent} turn {n}" for n in range(6)]
+    assert git(initialised, "status", "--porcelain") == ""
+
+
+def test_retention_compacts_old_sessions(initialised: Path, cli) -> None:
+    git(initialised, "config", "codex.sessions.keep", "2")
+    for n in range(4):
+        cli("session", "log", f"turn of session {n}", "--agent", "a")
+        cli("session", "end", "--agent", "a")
+    sessions = cli("session", "list", "--json").json()["sessions"]
+    assert len(sessions) == 4
+    full = [s for s in sessions if s["turns"]]
+    compacted = [s for s in sessions if s["compacted_turns"]]
+    assert len(full) == 2 and len(compacted) == 2
+    assert {s["summary"] for s in compacted} == {"turn of session 0", "turn of session 1"}
+    # The full text stays reachable in the memory's history.
+    history = git(initialised, "log", "-p", "refs/codex/branches/main")
+    assert "turn of session 0" in history
