@@ -173,12 +173,20 @@ class Repo:
 
     def iter_blobs(self, tree: str, path: str) -> Iterator[tuple[str, str]]:
         """Every blob under ``path`` in ``tree``, recursively: (relative path, oid)."""
-        for name, (oid, is_tree) in self.tree_entries(tree, path).items():
-            sub = f"{path}/{name}"
-            if is_tree:
-                yield from self.iter_blobs(tree, sub)
-            else:
-                yield sub, oid
+        try:
+            entry = self._raw[tree][path]
+        except KeyError:
+            return
+        if entry.filemode != _TREE:
+            raise CorruptMemory(f"{path} is not a tree", hint="run 'git codex fsck'")
+        stack = [(path, self._raw[entry.id])]
+        while stack:
+            prefix, obj = stack.pop()
+            for child in obj:
+                if child.filemode == _TREE:
+                    stack.append((f"{prefix}/{child.name}", self._raw[child.id]))
+                else:
+                    yield f"{prefix}/{child.name}", str(child.id)
 
     def read_blob(self, oid: str) -> bytes:
         try:

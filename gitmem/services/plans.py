@@ -124,8 +124,23 @@ class SyncReport:
     written: bool = False
 
 
+def plan_index(snap: Snapshot) -> tuple[dict[str, Task], set[str]]:
+    """Live tasks by plan_key, and the plan_keys of deleted tasks (from the cached index)."""
+    live: dict[str, Task] = {}
+    deleted: set[str] = set()
+    for task_id, (key, tombstoned) in snap.index().items():
+        if not key:
+            continue
+        task = snap.task(task_id) if tombstoned else None
+        if task is not None and task.deleted:
+            deleted.add(key)
+        else:
+            live[key] = task or snap.task(task_id)
+    return live, deleted
+
+
 def _match(steps: Sequence[Step], live_by_key: dict[str, Task], previous: Sequence[str],
-           tasks: dict[str, Task]) -> list[tuple[Task | None, str]]:
+           snap: Snapshot) -> list[tuple[Task | None, str]]:
     """Each step's task and how it was matched: text, position or none (new)."""
     used: set[str] = set()
     out: list[tuple[Task | None, str]] = [(None, "new")] * len(steps)
@@ -138,7 +153,7 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, Task], previous: Sequen
     for n, _step in enumerate(steps):
         if out[n][0] is not None or n >= len(previous):
             continue
-        candidate = tasks.get(previous[n])
+        candidate = snap.task(previous[n]) if previous[n] in snap.task_blobs else None
         if candidate and not candidate.deleted and candidate.id not in used and candidate.plan_key not in keys:
             out[n] = (candidate, "position")
             used.add(candidate.id)
@@ -154,9 +169,7 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
     def build(snap: Snapshot) -> Change | None:
         nonlocal report
         report = SyncReport(session_id)
-        tasks = snap.tasks()
-        live_by_key = {t.plan_key: t for t in graph.live(tasks).values() if t.plan_key}
-        deleted_keys = {t.plan_key for t in tasks.values() if t.deleted and t.plan_key}
+        live_by_key, deleted_keys = plan_index(snap)
         stamp = snap.stamp(ws.actor)
         fresh = session_id not in snap.session_blobs
         session = session_svc.in_snapshot(ws, snap, session_id, stamp)
@@ -164,12 +177,12 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
         now = utc_now()
         changed: dict[str, Task] = {}
         order: list[str] = []
-        for step, (task, how) in zip(steps, _match(steps, live_by_key, previous, tasks), strict=True):
+        for step, (task, how) in zip(steps, _match(steps, live_by_key, previous, snap), strict=True):
             if task is None:
                 if step.key in deleted_keys:
                     report.skipped.append(step.text)
                     continue
-                task_id = graph.mint_id([*tasks, *changed])
+                task_id = graph.mint_id([*snap.task_blobs, *changed])
                 task = edits.new_task(task_id, step.text, stamp=stamp, now=now, fields={
                     "status": step.status, "plan_key": step.key,
                     "metadata": {"plan": {"agent": agent, "format": fmt, "session": session_id}}})
@@ -185,7 +198,7 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
                     report.updated.append(task.id)
             report.matches.append({"step": step.text, "task": task.id, "how": how})
             order.append(task.id)
-        report.dropped = [t for t in previous if t not in order and t in tasks]
+        report.dropped = [t for t in previous if t not in order and t in snap.task_blobs]
         if not fresh and not changed and tuple(order) == session.plan:
             return None
         session = replace(session, plan=tuple(order), stamp=stamp)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from gitmem.constants import FORMAT_VERSION, MAX_BLOB
 from gitmem.errors import CorruptMemory
 from gitmem.git.repo import Repo
 from gitmem.models import Meta, Session, Stamp, Task
-from gitmem.store import records
+from gitmem.store import cache, records
+from gitmem.store.codec import loads
 from gitmem.store.cas import update_ref
 from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
 
@@ -30,20 +32,57 @@ class Snapshot:
     commit: str | None
     tree: str | None
     meta: Meta
-    task_blobs: dict[str, str]
     session_blobs: dict[str, str] = field(default_factory=dict)
+    _task_blobs: dict[str, str] | None = None
     _tasks: dict[str, Task] = field(default_factory=dict)
     _sessions: dict[str, Session] = field(default_factory=dict)
+
+    @property
+    def task_blobs(self) -> dict[str, str]:
+        """task id -> blob id, listed from the tree on first use (many writes never need it)."""
+        if self._task_blobs is None:
+            blobs = {}
+            if self.tree is not None:
+                for path, oid in self.repo.iter_blobs(self.tree, TASKS_DIR):
+                    name = path.rsplit("/", 1)[-1]
+                    if name.endswith(".toml"):
+                        blobs[name[: -len(".toml")]] = oid
+            self._task_blobs = blobs
+        return self._task_blobs
+
+    def _document(self, task_id: str) -> dict[str, Any]:
+        oid = self.task_blobs[task_id]
+        where = f"{self.ref}:{task_path(task_id)} (blob {oid[:12]})"
+        data = self.repo.read_blob(oid)
+        if len(data) > MAX_BLOB:
+            raise CorruptMemory(f"{where} is larger than {MAX_BLOB} bytes", hint="run 'git codex fsck'")
+        return loads(data, where)
+
+    def index(self) -> dict[str, cache.Summary]:
+        """(plan_key, tombstoned) of every task, from the local cache for unchanged blobs."""
+        cached = cache.load(self.repo)
+        entries: cache.Entries = {}
+        for task_id, oid in self.task_blobs.items():
+            hit = cached.get(task_id)
+            if hit is None or hit[0] != oid:
+                doc = self._document(task_id)
+                key = doc.get("plan_key")
+                hit = (oid, (key if isinstance(key, str) else "", "deleted" in doc))
+            entries[task_id] = hit
+        if entries != cached:
+            cache.save(self.repo, entries)
+        return {k: v[1] for k, v in entries.items()}
 
     def task(self, task_id: str) -> Task:
         cached = self._tasks.get(task_id)
         if cached is None:
-            oid = self.task_blobs[task_id]
-            where = f"{self.ref}:{task_path(task_id)} (blob {oid[:12]})"
-            data = self.repo.read_blob(oid)
-            if len(data) > MAX_BLOB:
-                raise CorruptMemory(f"{where} is larger than {MAX_BLOB} bytes", hint="run 'git codex fsck'")
-            cached = records.decode_task(data, where)
+            doc = self._document(task_id)
+            where = f"{self.ref}:{task_path(task_id)}"
+            try:
+                cached = records.task_from_document(doc)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise CorruptMemory(f"{where} is not a valid task record ({exc})",
+                                    hint="run 'git codex fsck'; 'git codex undo' restores the previous memory") from exc
             if cached.id != task_id:
                 raise CorruptMemory(f"{where} holds task {cached.id!r}", hint="run 'git codex fsck'")
             self._tasks[task_id] = cached
@@ -102,17 +141,12 @@ class MemoryStore:
         if meta_data is None:
             raise CorruptMemory(f"{ref} ({commit[:12]}) has no {META_PATH}", hint="run 'git codex fsck'")
         meta = records.decode_meta(meta_data, f"{ref}:{META_PATH}")
-        blobs = {}
-        for path, oid in self.repo.iter_blobs(info.tree, TASKS_DIR):
-            name = path.rsplit("/", 1)[-1]
-            if name.endswith(".toml"):
-                blobs[name[: -len(".toml")]] = oid
         sessions = {
             name[: -len(".toml")]: oid
             for name, (oid, is_tree) in self.repo.tree_entries(info.tree, SESSIONS_DIR).items()
             if not is_tree and name.endswith(".toml")
         }
-        return Snapshot(self.repo, ref, commit, info.tree, meta, blobs, sessions)
+        return Snapshot(self.repo, ref, commit, info.tree, meta, sessions)
 
     def load(self, ref: str) -> Snapshot | None:
         return self.load_commit(ref, self.repo.ref_target(ref))
