@@ -77,18 +77,22 @@ def set_fields(task: Task, values: Mapping[str, Any], *, stamp: Stamp, now: str)
             if write is not shown:
                 entry = conflict_entry(task.id, name, write)
                 log[entry.id] = entry
-        prev = max((w.stamp for w in heads), default=ZERO)
-        registers[name] = (Write(value, stamp, prev),)
+        registers[name] = (Write(value, stamp, replaced(heads, stamp)),)
         changed = True
     if not changed:
         return task
-    prev = max((w.stamp for w in registers.get("updated_at", ())), default=ZERO)
-    registers["updated_at"] = (Write(now, stamp, prev),)
+    registers["updated_at"] = (Write(now, stamp, replaced(registers.get("updated_at", ()), stamp)),)
     return replace(task, registers=registers, log=log)
 
 
+def replaced(heads: Iterable[Write], stamp: Stamp) -> Stamp:
+    """The ``prev`` of a new write: the newest stamp it saw. Rewriting a head made with the
+    same stamp (two edits in one command) keeps that head's own prev, so prev < stamp."""
+    return max((w.prev if w.stamp == stamp else w.stamp for w in heads), default=ZERO)
+
+
 def touch(task: Task, *, stamp: Stamp, now: str) -> Task:
-    prev = max((w.stamp for w in task.registers.get("updated_at", ())), default=ZERO)
+    prev = replaced(task.registers.get("updated_at", ()), stamp)
     return replace(task, registers={**task.registers, "updated_at": (Write(now, stamp, prev),)})
 
 

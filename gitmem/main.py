@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
-    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 3
+    except Exception as exc:
         click.echo(f"error: internal error ({type(exc).__name__}: {exc})", err=True)
         click.echo(f"hint: this is a gitmem bug; the traceback is in {_crash_report()}", err=True)
         return 3

@@ -159,17 +159,21 @@ class Task:
         value = self.get("priority")
         return 2 if value is None else int(value)
 
+    def _optional(self, name: str) -> str | None:
+        value = self.get(name)
+        return None if value is None else str(value)
+
     @property
     def parent(self) -> str | None:
-        return self.get("parent")
+        return self._optional("parent")
 
     @property
     def owner(self) -> str | None:
-        return self.get("owner")
+        return self._optional("owner")
 
     @property
     def plan_key(self) -> str | None:
-        return self.get("plan_key")
+        return self._optional("plan_key")
 
     @property
     def updated_at(self) -> str:
@@ -190,7 +194,8 @@ class Task:
 
     @property
     def tombstone(self) -> Mapping[str, Any] | None:
-        return self.get("deleted")
+        value = self.get("deleted")
+        return value if isinstance(value, Mapping) else None
 
     @property
     def deleted(self) -> bool:
@@ -215,7 +220,7 @@ class Task:
 
     def conflicts(self) -> list[tuple[str, Write]]:
         """Concurrent writes that lost to the shown value, per field."""
-        out = []
+        out: list[tuple[str, Write]] = []
         for name, heads in self.registers.items():
             if len(heads) > 1:
                 shown = winner(name, heads)

@@ -10,6 +10,7 @@ import click
 from gitmem.edits import visible_log
 from gitmem.models import Task
 from gitmem.output import flat, status_word
+from gitmem.services import inputs
 from gitmem.services.workspace import Workspace
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -18,7 +19,9 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 
 def workspace(agent: str | None = None) -> Workspace:
     app = click.get_current_context().find_root().obj
-    return Workspace.open(app.path, agent=agent)
+    ws = Workspace.open(app.path, agent=agent)
+    inputs.agent(ws.agent)  # from --agent or $GITMEM_AGENT; it ends up in commit trailers
+    return ws
 
 
 def task_json(task: Task, short: Mapping[str, str]) -> dict[str, Any]:
@@ -70,7 +73,8 @@ def task_text(task: Task, short: Mapping[str, str]) -> str:
     for ev in view["evidence"]:
         lines.append("evidence: " + ", ".join(f"{k}={flat(str(v))}" for k, v in ev.items()))
     if view["deleted"]:
-        lines.append(f"deleted: by {view['deleted'].get('by')} at {view['deleted'].get('at')}: {flat(str(view['deleted'].get('reason', '')))}")
+        tomb = view["deleted"]
+        lines.append(f"deleted: by {tomb.get('by')} at {tomb.get('at')}: {flat(str(tomb.get('reason', '')))}")
     lines.append(f"created: {task.created_at} by {task.created_by}; updated {task.updated_at}")
     for c in view["conflicts"]:
         lines.append(f"conflict: {c['field']} also had {flat(repr(c['value']))} ({c['stamp']})")

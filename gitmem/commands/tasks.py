@@ -9,7 +9,7 @@ import click
 from gitmem.commands.common import CONTEXT, json_option, task_json, task_row, task_text, workspace
 from gitmem.models import Status
 from gitmem.output import emit, emit_json, note, table
-from gitmem.services import editor, graph
+from gitmem.services import editor, graph, inputs
 from gitmem.services import tasks as svc
 
 STATUSES = [s.value for s in Status]
@@ -159,12 +159,16 @@ def edit(task_id: str, title: str | None, description: str | None, priority: int
     given = {"title": title, "description": description, "priority": priority, "kind": kind, "owner": owner,
              "parent": parent, "target_commit": target_commit}
     changes: dict[str, object] = {k: v for k, v in given.items() if v is not None}
-    for key, values in (("add_labels", add_label), ("remove_labels", remove_label), ("add_adr", add_adr), ("remove_adr", remove_adr)):
+    set_edits = {"add_labels": add_label, "remove_labels": remove_label, "add_adr": add_adr, "remove_adr": remove_adr}
+    for key, values in set_edits.items():
         if values:
             changes[key] = values
     if not changes:
         task, _ = svc.find(ws, task_id)
-        text = click.edit(editor.document(task), extension=".toml", editor=os.environ.get("GIT_EDITOR"))
+        # Bytes in and out: an editor that saves another encoding is an input error, not a crash.
+        document = editor.document(task).encode("utf-8")
+        raw = click.edit(document, extension=".toml", editor=os.environ.get("GIT_EDITOR"))
+        text = inputs.utf8("the edited document", raw) if raw is not None else None
         parsed = editor.parse(text, task) if text is not None else None
         if parsed is None:
             note("edit aborted; nothing written")

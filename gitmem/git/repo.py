@@ -159,32 +159,37 @@ class Repo:
             time=obj.commit_time,
         )
 
+    def _tree(self, oid: str | pygit2.Oid, where: str = "") -> pygit2.Tree:
+        try:
+            obj = self._raw[oid]
+        except (KeyError, ValueError) as exc:
+            raise CorruptMemory(f"tree {oid} is missing", hint="run 'git codex fsck'") from exc
+        if not isinstance(obj, pygit2.Tree):
+            raise CorruptMemory(f"{where or oid} is not a tree", hint="run 'git codex fsck'")
+        return obj
+
     def tree_entries(self, tree: str, path: str = "") -> dict[str, tuple[str, bool]]:
         """Entries of ``tree`` (or of its subtree at ``path``): name -> (oid, is_tree)."""
-        obj = self._raw[tree]
+        obj = self._tree(tree)
         if path:
             try:
-                obj = self._raw[obj[path].id]
+                obj = self._tree(obj[path].id, path)
             except KeyError:
                 return {}
-        if not isinstance(obj, pygit2.Tree):
-            raise CorruptMemory(f"{path or tree} is not a tree", hint="run 'git codex fsck'")
-        return {e.name: (str(e.id), e.filemode == _TREE) for e in obj}
+        return {str(e.name): (str(e.id), e.filemode == _TREE) for e in obj}
 
     def iter_blobs(self, tree: str, path: str) -> Iterator[tuple[str, str]]:
         """Every blob under ``path`` in ``tree``, recursively: (relative path, oid)."""
         try:
-            entry = self._raw[tree][path]
+            entry = self._tree(tree)[path]
         except KeyError:
             return
-        if entry.filemode != _TREE:
-            raise CorruptMemory(f"{path} is not a tree", hint="run 'git codex fsck'")
-        stack = [(path, self._raw[entry.id])]
+        stack = [(path, self._tree(entry.id, path))]
         while stack:
             prefix, obj = stack.pop()
             for child in obj:
                 if child.filemode == _TREE:
-                    stack.append((f"{prefix}/{child.name}", self._raw[child.id]))
+                    stack.append((f"{prefix}/{child.name}", self._tree(child.id, f"{prefix}/{child.name}")))
                 else:
                     yield f"{prefix}/{child.name}", str(child.id)
 
@@ -199,7 +204,7 @@ class Repo:
 
     def blob_at(self, tree: str, path: str) -> bytes | None:
         try:
-            entry = self._raw[tree][path]
+            entry = self._tree(tree)[path]
         except KeyError:
             return None
         return self.read_blob(str(entry.id))
@@ -217,8 +222,7 @@ class Repo:
                 grouped.setdefault(head, {})[rest] = data
             else:
                 direct[head] = data
-        base_obj = self._raw[base] if base else None
-        builder = self._raw.TreeBuilder(base_obj) if base_obj is not None else self._raw.TreeBuilder()
+        builder = self._raw.TreeBuilder(self._tree(base)) if base else self._raw.TreeBuilder()
         for name, data in direct.items():
             if data is None:
                 if builder.get(name) is not None:
@@ -229,7 +233,7 @@ class Repo:
             existing = builder.get(name)
             sub_base = str(existing.id) if existing is not None and existing.filemode == _TREE else None
             sub_tree = self.update_tree(sub_base, sub_changes)
-            if len(self._raw[sub_tree]) == 0:
+            if len(self._tree(sub_tree)) == 0:
                 if existing is not None:
                     builder.remove(name)
             else:

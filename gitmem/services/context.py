@@ -42,7 +42,7 @@ class Brief:
 
 def age(stamp: str, now: _dt.datetime) -> str:
     try:
-        then = _dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc)
+        then = _dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.UTC)
     except ValueError:
         return "unknown age"
     seconds = max(0, int((now - then).total_seconds()))
@@ -69,7 +69,7 @@ def gather(ws: Workspace) -> tuple[str, list[Item]]:
     tasks = snap.tasks()
     short = graph.short_ids(tasks)
     holders = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items()}
-    now = _dt.datetime.now(_dt.timezone.utc)
+    now = _dt.datetime.now(_dt.UTC)
     live = graph.live(tasks)
     items: list[Item] = []
     doing = sorted((t for t in live.values() if t.status is Status.IN_PROGRESS), key=lambda t: t.priority)

@@ -37,7 +37,9 @@ def parse(text: str, task: Task) -> dict[str, Any] | None:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"the edited document is not valid TOML: {exc}", hint="nothing was written; run the edit again") from exc
+        raise InvalidInput(
+            f"the edited document is not valid TOML: {exc}", hint="nothing was written; run the edit again"
+        ) from exc
     from gitmem.store.schema import validate
 
     validate("task-edit", doc, where="the edited document")

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from gitmem.constants import ID_LENGTH, ID_PREFIX, MIN_PREFIX
 from gitmem.errors import AmbiguousId, CycleError, UnknownId
 from gitmem.models import Status, Task
+from gitmem.output import flat
 from gitmem.store.local import random_base32
 
 _ID_CHARS = re.compile(r"^[a-z2-7]*$")
@@ -135,7 +136,7 @@ def find_cycles(tasks: Mapping[str, Task]) -> list[list[str]]:
                 stack.pop()
                 path.pop()
             elif child in tasks and color.get(child) == 1:
-                cycles.append(path[path.index(child) :] + [child])
+                cycles.append([*path[path.index(child) :], child])
             elif child in tasks and not color.get(child):
                 color[child] = 1
                 path.append(child)
@@ -178,5 +179,5 @@ def render(tasks: Mapping[str, Task], fmt: str) -> str:
     for t in order:
         deps = [short.get(d, d) for d in t.depends_on if d in nodes]
         after = f"  (after {', '.join(deps)})" if deps else ""
-        lines.append(f"{short[t.id]}  [{t.status.value}]  {t.title}{after}")
+        lines.append(f"{short[t.id]}  [{t.status.value}]  {flat(t.title)}{after}")
     return "\n".join(lines) + ("\n" if lines else "")

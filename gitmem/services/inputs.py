@@ -9,6 +9,7 @@ from gitmem.errors import InvalidInput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LABEL = re.compile(r"^[^\x00-\x20\x7f-\x9f,]+$")
+_AGENT = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def text(name: str, value: str, *, limit: int = MAX_TEXT, required: bool = False) -> str:
@@ -30,6 +31,17 @@ def text(name: str, value: str, *, limit: int = MAX_TEXT, required: bool = False
     return value
 
 
+def utf8(name: str, data: bytes) -> str:
+    """Text a person saved (BOM and CRLF tolerated); anything but UTF-8 is refused."""
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{name} is not valid UTF-8 (byte {exc.start})",
+            hint="nothing was written; save the file as UTF-8 and run the edit again",
+        ) from exc
+
+
 def title(value: str) -> str:
     return text("title", value, limit=MAX_TITLE, required=True)
 
@@ -39,6 +51,16 @@ def label(name: str, value: str) -> str:
         raise InvalidInput(
             f"{name} {value!r} is not valid",
             hint=f"use 1-{MAX_LABEL} characters without spaces, commas or control characters",
+        )
+    return value
+
+
+def agent(value: str) -> str:
+    """An agent name: it goes into commit trailers and claims, so one plain word."""
+    if not _AGENT.fullmatch(value):  # fullmatch: "$" would let a trailing newline through
+        raise InvalidInput(
+            f"agent name {value!r} is not valid",
+            hint="use letters, digits, '.', '_' or '-' (at most 64), in --agent or $GITMEM_AGENT",
         )
     return value
 

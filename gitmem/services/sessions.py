@@ -49,7 +49,7 @@ def check_agent(agent: str) -> str:
 
 def new_session_id() -> str:
     """Ids sort by start time (to the microsecond), so retention needs no blob reads."""
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dt%H%M%S%f")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dt%H%M%S%f")
     return f"s-{stamp}-{random_base32(6)}"
 
 
@@ -176,7 +176,7 @@ def compactions(ws: Workspace, snap: Snapshot, keep_id: str, stamp: Stamp) -> di
     ids = sorted(snap.session_blobs, reverse=True)
     cutoff = None
     if age is not None:
-        cutoff = (_dt.datetime.now(_dt.timezone.utc) - age).strftime("%Y%m%dt%H%M%S")
+        cutoff = (_dt.datetime.now(_dt.UTC) - age).strftime("%Y%m%dt%H%M%S")
     candidates = [sid for n, sid in enumerate(ids) if n >= count or (cutoff and sid[2:17] < cutoff)]
     out: dict[str, bytes | None] = {}
     for sid in candidates:
@@ -196,7 +196,9 @@ def end(ws: Workspace, summary: str | None = None) -> Session:
     text = inputs.text("summary", summary, limit=4000) if summary else None
     session_id = current(ws)
     if session_id is None:
-        raise InvalidInput(f"no open session for agent {ws.agent!r} in this worktree", hint="start one with 'git codex session start'")
+        raise InvalidInput(
+            f"no open session for agent {ws.agent!r} in this worktree", hint="start one with 'git codex session start'"
+        )
     result: list[Session] = []
 
     def build(snap: Snapshot) -> Change:

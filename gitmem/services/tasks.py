@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitmem import edits
-from gitmem.errors import InvalidInput, InvalidState
+from gitmem.errors import GitmemError, InvalidInput, InvalidState
 from gitmem.models import Claim, Kind, Stamp, Status, Task
 from gitmem.services import graph, inputs
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store import claims as claim_store
-from gitmem.store.memory import Change, Snapshot
 from gitmem.store.local import random_base32
+from gitmem.store.memory import Change, Snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +109,7 @@ def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: 
 
     def build(snap: Snapshot) -> Change | None:
         result.clear()
-        if allow_deleted:
-            task = snap.task(graph.resolve(snap.task_blobs, given))
-        else:
-            task = _live_task(snap, given)
+        task = snap.task(graph.resolve(snap.task_blobs, given)) if allow_deleted else _live_task(snap, given)
         stamp = snap.stamp(ws.actor)
         updated = apply(snap, task, stamp, utc_now())
         result.append(updated)
@@ -288,8 +285,19 @@ def claim_next(ws: Workspace) -> Task | None:
     claim_store.update_claims(ws.repo, choose, ws.trailers())
     if not won:
         return None
-    task = transition(ws, won[0], "start")
-    return edit(ws, task.id, {"owner": ws.agent}) if task.owner != ws.agent else task
+    allowed, target = _TRANSITIONS["start"]
+
+    def apply(snap: Snapshot, task: Task, stamp: Stamp, now: str) -> Task:
+        if task.status not in allowed:
+            raise InvalidState(f"cannot claim {task.id}: it is {task.status.value}")
+        # Start and own it in one memory commit: a claim is one logical change.
+        return edits.set_fields(task, {"status": target.value, "owner": ws.agent}, stamp=stamp, now=now)
+
+    try:
+        return _update(ws, won[0], "claim", apply)
+    except GitmemError:
+        release_claim(ws, won[0])
+        raise
 
 
 def release_claim(ws: Workspace, task_id: str) -> None:

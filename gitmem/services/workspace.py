@@ -16,7 +16,7 @@ from gitmem.store.refnames import memory_ref
 
 
 def utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def guess_default_branch(repo: Repo) -> str:

@@ -7,8 +7,10 @@ stale cache cannot change what a command sees. ``marshal`` holds plain data only
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
+
 from gitmem.git.repo import Repo
 from gitmem.store.local import clone_dir, write_atomic
 
@@ -41,7 +43,5 @@ def load(repo: Repo) -> Entries:
 
 
 def save(repo: Repo, entries: Entries) -> None:
-    try:
+    with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
         write_atomic(_path(repo), marshal.dumps(entries))
-    except (OSError, ValueError):
-        pass  # a cache that cannot be written only costs speed

@@ -14,7 +14,7 @@ from typing import Any
 
 from gitmem.errors import CorruptMemory
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")  # \Z: "$" would accept a trailing newline
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
 
@@ -57,9 +57,7 @@ def _is_table_array(value: Any) -> bool:
 def _emit_table(out: list[str], path: str, table: Mapping[str, Any]) -> None:
     nested: list[tuple[str, Any]] = []
     for name, value in table.items():
-        if isinstance(value, Mapping) and value and not getattr(value, "inline", False):
-            nested.append((name, value))
-        elif _is_table_array(value):
+        if (isinstance(value, Mapping) and value and not getattr(value, "inline", False)) or _is_table_array(value):
             nested.append((name, value))
         else:
             out.append(f"{key(name)} = {scalar(value)}\n")

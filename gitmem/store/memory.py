@@ -11,8 +11,8 @@ from gitmem.errors import CorruptMemory
 from gitmem.git.repo import Repo
 from gitmem.models import Meta, Session, Stamp, Task
 from gitmem.store import cache, records
-from gitmem.store.codec import loads
 from gitmem.store.cas import update_ref
+from gitmem.store.codec import loads
 from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
 
 META_PATH = "meta.toml"

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gitmem.models import Element, LogEntry, Meta, Task, Write
+from gitmem.models import Element, LogEntry, Meta, Stamp, Task, Write
 
 
 def prune(writes: list[Write]) -> tuple[Write, ...]:
     """Drop writes some other write replaced; one entry per stamp; sorted by stamp."""
-    by_stamp = {}
+    by_stamp: dict[Stamp, Write] = {}
     for write in writes:
         kept = by_stamp.get(write.stamp)
         # Equal stamps mean the same write; pick deterministically if data was tampered with.
         if kept is None or repr(write) < repr(kept):
             by_stamp[write.stamp] = write
     unique = list(by_stamp.values())
-    alive = [w for w in unique if not any(o.prev >= w.stamp for o in unique)]
+    alive = [w for w in unique if not any(o is not w and o.prev >= w.stamp for o in unique)]
     return tuple(sorted(alive, key=lambda w: w.stamp))
 
 

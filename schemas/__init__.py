@@ -1,0 +1,1 @@
+"""JSON Schemas of the stored records and edit documents; read with importlib.resources."""
