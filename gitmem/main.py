@@ -25,6 +25,10 @@ COMMANDS = {
     "session": ("gitmem.commands.session:session", "Log agent sessions turn by turn; notes on commits."),
     "context": ("gitmem.commands.context:context", "A compact brief of this memory for an agent's prompt."),
     "plan": ("gitmem.commands.plan:plan", "Mirror an agent's plan (Codex, Claude, Gemini) into tasks."),
+    "hooks": ("gitmem.commands.hooks:hooks", "Install, remove or inspect the git hooks."),
+    "hook": ("gitmem.commands.hook:hook", "(internal) Run gitmem's part of a git hook."),
+    "merge": ("gitmem.commands.merge:merge", "Merge another branch's memory into this one."),
+    "cache": ("gitmem.commands.cache:cache", "Show drift; reconcile after a diverged history."),
     "demo": ("gitmem.commands.demo:demo", "A guided tour in a throwaway repository."),
 }
 

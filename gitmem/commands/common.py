@@ -9,18 +9,26 @@ import click
 
 from gitmem.edits import visible_log
 from gitmem.models import Task
-from gitmem.output import flat, status_word
-from gitmem.services import inputs
+from gitmem.output import flat, note, status_word
+from gitmem.services import drift, inputs
 from gitmem.services.workspace import Workspace
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (stable, versioned shape).")
 
 
-def workspace(agent: str | None = None) -> Workspace:
+def workspace(agent: str | None = None, *, follow: bool = True) -> Workspace:
+    """Open the repository; first follow drift (fork, fold merges), reported on stderr."""
     app = click.get_current_context().find_root().obj
     ws = Workspace.open(app.path, agent=agent)
     inputs.agent(ws.agent)  # from --agent or $GITMEM_AGENT; it ends up in commit trailers
+    if follow:
+        found = drift.check(ws)
+        for line in found.actions:
+            note(f"gitmem: {line}")
+        if found.warning:
+            note(f"gitmem: {found.warning}")
+        ws.drift = found.kind
     return ws
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 import click
 
 from gitmem.commands.common import CONTEXT, workspace
-from gitmem.output import emit
+from gitmem.output import emit, note
 from gitmem.services import setup
 
 
 @click.command(context_settings=CONTEXT)
-def init() -> None:
-    """Enable gitmem here and create the roadmap memory (safe to run twice).
+@click.option("--no-hooks", is_flag=True, help="Do not install the git hooks (memory still follows lazily).")
+def init(no_hooks: bool) -> None:
+    """Enable gitmem here, create the roadmap memory and install hooks (safe to run twice).
 
     \b
     Example:
       cd my-project && git codex init
     """
-    result = setup.init(workspace())
+    result = setup.init(workspace(follow=False), install_hooks=not no_hooks)
+    for line in result.actions:
+        note(line)
     verb = "created" if result.created else "already present"
     emit(f"memory for {result.default_branch}: {verb} ({result.ref})")

@@ -101,6 +101,63 @@ class Repo:
             return True
         return bool(self._raw.descendant_of(descendant, ancestor))
 
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            base = self._raw.merge_base(a, b)
+        except (pygit2.GitError, ValueError):
+            return None
+        return str(base) if base else None
+
+    def commits_between(self, old: str, new: str, limit: int = 10_000) -> list[CommitInfo]:
+        """Commits reachable from ``new`` but not ``old`` (``old..new``), oldest first."""
+        walker = self._raw.walk(pygit2.Oid(hex=new), pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+        try:
+            walker.hide(pygit2.Oid(hex=old))
+        except (KeyError, ValueError, pygit2.GitError):
+            pass
+        out = []
+        for commit in walker:
+            out.append(self.commit_info(str(commit.id)))
+            if len(out) >= limit:
+                break
+        return out
+
+    def has_object(self, oid: str) -> bool:
+        try:
+            return oid in self._raw
+        except (ValueError, pygit2.GitError):
+            return False
+
+    def reflog(self, ref: str) -> list[tuple[str, str]]:
+        """(message, new id) of each entry of ``ref``'s reflog, newest first."""
+        try:
+            reference = self._raw.references.get(ref)
+            if reference is None:
+                return []
+            return [(str(e.message or ""), str(e.oid_new)) for e in reference.log()]
+        except (pygit2.GitError, KeyError, ValueError, OSError):
+            return []
+
+    def branches(self) -> dict[str, str]:
+        """Local branch short names -> tip commit."""
+        prefix = "refs/heads/"
+        return {name[len(prefix) :]: oid for name, oid in self.refs_under(prefix).items()}
+
+    def upstream(self, branch: str) -> tuple[str, str] | None:
+        """(remote, branch on the remote) that ``branch`` tracks, if any."""
+        remote = self.config_get(f"branch.{branch}.remote")
+        merge = self.config_get(f"branch.{branch}.merge")
+        if not remote or remote == "." or not merge or not merge.startswith("refs/heads/"):
+            return None
+        return remote, merge[len("refs/heads/") :]
+
+    def delete_ref(self, name: str, old: str) -> None:
+        """Delete ``name`` only if it still points at ``old``."""
+        ref = self._raw.references.get(name)
+        if ref is None or str(ref.target) != old:
+            raise RefMoved(name)
+        ref.delete()
+
     # -- refs -------------------------------------------------------------
     def ref_target(self, name: str) -> str | None:
         try:

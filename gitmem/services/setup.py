@@ -1,9 +1,10 @@
-"""``init``: configuration and the first memory."""
+"""``init``: configuration, the first memory, the hooks and the seen point."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from gitmem.services import branches, drift, hooks
 from gitmem.services.workspace import Workspace
 
 
@@ -12,9 +13,10 @@ class InitResult:
     default_branch: str
     created: bool
     ref: str
+    actions: list[str] = field(default_factory=list)
 
 
-def init(ws: Workspace) -> InitResult:
+def init(ws: Workspace, *, install_hooks: bool = True) -> InitResult:
     """Enable gitmem and give the default branch a memory; running it twice is a no-op."""
     repo = ws.repo
     if repo.config_get("codex.enabled") is None:
@@ -24,5 +26,8 @@ def init(ws: Workspace) -> InitResult:
     if repo.config_get("log.excludeDecoration") is None:
         repo.config_set("log.excludeDecoration", "refs/codex/*")
     ws.require_enabled()
+    actions = hooks.install(repo) if install_hooks and not repo.is_bare else []
     created = ws.create_memory()
-    return InitResult(ws.default_branch, created, ws.ref)
+    actions.extend(branches.ensure_memory(ws))
+    drift.write_seen(ws)
+    return InitResult(ws.default_branch, created, ws.ref, actions)

@@ -46,6 +46,8 @@ class Workspace:
     detached: bool
     default_branch: str
     head: str | None
+    drift: str = "none"
+    """The drift kind found when the command started (set by the command layer)."""
 
     @classmethod
     def open(cls, path: str, *, agent: str | None = None, branch: str | None = None) -> Workspace:

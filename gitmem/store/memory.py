@@ -10,7 +10,7 @@ from gitmem.constants import FORMAT_VERSION, MAX_BLOB
 from gitmem.errors import CorruptMemory
 from gitmem.git.repo import Repo
 from gitmem.models import Meta, Session, Stamp, Task
-from gitmem.store import cache, records
+from gitmem.store import aliases, cache, records
 from gitmem.store.cas import update_ref
 from gitmem.store.codec import loads
 from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
@@ -105,6 +105,11 @@ class Snapshot:
 
     def sessions(self) -> dict[str, Session]:
         return {k: self.session(k) for k in sorted(self.session_blobs)}
+
+    def aliases(self) -> dict[str, str]:
+        if self.tree is None:
+            return {}
+        return aliases.decode(self.repo.blob_at(self.tree, aliases.ALIASES_PATH), f"{self.ref}:{aliases.ALIASES_PATH}")
 
     def stamp(self, actor: str) -> Stamp:
         """The stamp for the next write: one past everything this memory has seen."""

@@ -81,3 +81,41 @@ def add_digest(repo: Repo, commit: str, session_id: str, digest: dict[str, Any],
         return new, f"notes: session {session_id}", True
 
     update_ref(repo, NOTES_REF, attempt)
+
+
+def copy_notes(repo: Repo, mapping: Mapping[str, str], trailers: Mapping[str, str]) -> int:
+    """Copy (merge) the note of each old commit onto its new commit, in one notes commit.
+
+    Old notes stay: a teammate may still have the old commit (gc removes them once the
+    commit is unreachable from every ref). Squashed commits' digests merge on the new one.
+    """
+    copied: list[int] = []
+
+    def attempt(current: str | None) -> tuple[str, str, int] | None:
+        if current is None:
+            return None
+        tree = repo.commit_info(current).tree
+        targets: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {}
+        for old, new in mapping.items():
+            found = _find(repo, tree, old)
+            if found is None:
+                continue
+            digests = parse_note(found[1], f"{NOTES_REF}:{found[0]}")
+            if new not in targets:
+                existing = _find(repo, tree, new)
+                base = parse_note(existing[1], f"{NOTES_REF}:{existing[0]}") if existing else {}
+                targets[new] = (existing[0] if existing else new, base)
+            path, merged = targets[new]
+            targets[new] = (path, merge_digests(merged, digests))
+        blobs: dict[str, bytes | None] = {path: encode_note(d) for path, d in targets.values()}
+        if not blobs:
+            return None
+        new_tree = repo.update_tree(tree, blobs)
+        if new_tree == tree:
+            return None
+        message = "Notes copied by gitmem after a rewrite\n\n" + "".join(f"{k}: {v}\n" for k, v in trailers.items() if v)
+        return repo.create_commit(new_tree, [current], message), "notes: copy after rewrite", len(blobs)
+
+    result = update_ref(repo, NOTES_REF, attempt)
+    copied.append(result or 0)
+    return copied[0]

@@ -1,0 +1,140 @@
+"""Which memory a branch starts from (fork), renames, recreated branches, remote memory."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from dataclasses import dataclass
+
+from gitmem.constants import BACKUP_PREFIX
+from gitmem.services.merging import MergeResult, merge_into
+from gitmem.services.workspace import Workspace
+from gitmem.store import local
+from gitmem.store.refnames import encode_branch, memory_ref
+
+REMOTE_PREFIX = "refs/codex-remotes/"
+_CREATED = re.compile(r"^branch: Created from (.+)$")
+_MOVED = re.compile(r"^checkout: moving from (.+) to (.+)$")
+_RENAMED = re.compile(r"^Branch: renamed refs/heads/(.+) to refs/heads/(.+)$")
+
+
+def remote_memory_ref(remote: str, branch: str) -> str:
+    """Memory of ``branch`` as last fetched from ``remote`` (outside refs/codex/)."""
+    return f"{REMOTE_PREFIX}{remote}/branches/{encode_branch(branch)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    ref: str
+    commit: str
+    label: str
+
+
+def memory_of(ws: Workspace, name: str) -> Source | None:
+    """The memory a start point names: a local branch's, or a remote-tracking branch's."""
+    repo = ws.repo
+    for prefix in ("refs/heads/", "heads/"):
+        name = name.removeprefix(prefix)
+    if repo.ref_target(f"refs/heads/{name}") is not None:
+        ref = memory_ref(name)
+        commit = repo.ref_target(ref)
+        return Source(ref, commit, name) if commit else None
+    tracking = name.removeprefix("refs/remotes/").removeprefix("remotes/")
+    remote, sep, branch = tracking.partition("/")
+    if sep and repo.ref_target(f"refs/remotes/{tracking}") is not None:
+        for ref in (remote_memory_ref(remote, branch), memory_ref(branch)):
+            commit = repo.ref_target(ref)
+            if commit:
+                return Source(ref, commit, tracking)
+    return None
+
+
+def fork_source(ws: Workspace, branch: str) -> Source | None:
+    """The branch's start point's memory, else the previous branch's, else the default's."""
+    repo = ws.repo
+    log = repo.reflog(f"refs/heads/{branch}")
+    created = _CREATED.match(log[-1][0]) if log else None
+    if created and created.group(1) != "HEAD":
+        found = memory_of(ws, created.group(1))
+        if found:
+            return found
+    for message, _ in repo.reflog("HEAD"):
+        moved = _MOVED.match(message)
+        if moved and moved.group(2) == branch and moved.group(1) != branch:
+            found = memory_of(ws, moved.group(1))
+            if found:
+                return found
+            break
+    default = memory_ref(ws.default_branch)
+    commit = repo.ref_target(default)
+    return Source(default, commit, ws.default_branch) if commit else None
+
+
+def renamed_from(ws: Workspace, branch: str) -> str | None:
+    """The old name, when ``branch`` was made by ``git branch -m OLD branch``."""
+    for message, _ in ws.repo.reflog(f"refs/heads/{branch}"):
+        renamed = _RENAMED.match(message)
+        if renamed and renamed.group(2) == branch:
+            return renamed.group(1)
+    return None
+
+
+def _forks_path(ws: Workspace) -> str:
+    return os.path.join(local.clone_dir(ws.repo), "forks.json")
+
+
+def _birth(ws: Workspace, branch: str) -> str:
+    """An identity for this incarnation of the branch: its reflog's first entry."""
+    log = ws.repo.reflog(f"refs/heads/{branch}")
+    return f"{log[-1][1]} {log[-1][0]}" if log else ""
+
+
+def backup(ws: Workspace, ref: str, why: str) -> str | None:
+    """Keep ``ref``'s memory under refs/codex/backups/ before replacing it."""
+    commit = ws.repo.ref_target(ref)
+    if commit is None:
+        return None
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"{BACKUP_PREFIX}{stamp}-{ref.rsplit('/', 1)[-1]}"
+    ws.repo.cas_ref(name, commit, None, f"backup: {why}")
+    return name
+
+
+def ensure_memory(ws: Workspace) -> list[str]:
+    """Give the current branch a memory (fork, rename or re-fork); returns what was done."""
+    repo = ws.repo
+    branch = ws.branch
+    ref = memory_ref(branch)
+    forks = local.read_json(_forks_path(ws)) or {}
+    record = forks.get(branch) if isinstance(forks.get(branch), dict) else None
+    done: list[str] = []
+    if repo.ref_target(ref) is not None:
+        birth = _birth(ws, branch)
+        if not record or not birth or record.get("birth") == birth:
+            return done
+        if not _CREATED.match(birth.partition(" ")[2]):
+            # The reflog was expired or rewritten, not the branch recreated: just re-record.
+            forks[branch] = {**record, "birth": birth}
+            local.write_json(_forks_path(ws), forks)
+            return done
+        saved = backup(ws, ref, f"branch {branch} was recreated")
+        repo.delete_ref(ref, repo.ref_target(ref) or "")
+        done.append(f"branch {branch} was recreated: its old memory is kept as {saved}")
+    old_name = renamed_from(ws, branch)
+    old_ref = memory_ref(old_name) if old_name else None
+    old_commit = repo.ref_target(old_ref) if old_ref else None
+    result: MergeResult | None = None
+    if old_name and old_ref and old_commit and repo.ref_target(f"refs/heads/{old_name}") is None:
+        result = merge_into(ws, ref, old_commit, old_name)
+        repo.delete_ref(old_ref, old_commit)
+        done.append(f"memory moved with the rename {old_name} -> {branch}")
+    else:
+        source = fork_source(ws, branch)
+        if source is None or source.ref == ref:
+            return done
+        result = merge_into(ws, ref, source.commit, source.label)
+        done.append(f"memory forked from {source.label}")
+    forks[branch] = {"birth": _birth(ws, branch), "code": ws.head, "memory": result.commit}
+    local.write_json(_forks_path(ws), forks)
+    return done

@@ -1,0 +1,158 @@
+"""Drift: compare this worktree's seen point with the live repository, and follow it.
+
+Every command checks first, because ``reset --hard``, ``rebase --abort``, cherry-pick,
+``branch -m`` and libgit2 writers fire no hook. Automatic actions (fork, rename, folding
+merged branches back, an upstream's fetched memory) are applied and reported; a diverged
+history is only reported until ``git codex cache reconcile`` says what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitmem.services import branches
+from gitmem.services.merging import merge_into
+from gitmem.services.workspace import Workspace
+from gitmem.store import aliases, events, local
+
+_MERGE_MESSAGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
+
+
+@dataclass
+class Drift:
+    kind: str
+    """none | first | ahead | branch-switch | rewritten | diverged | detached | unknown"""
+    branch: str
+    head: str | None
+    seen_branch: str | None = None
+    seen_head: str | None = None
+    actions: list[str] = field(default_factory=list)
+    warning: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "branch": self.branch, "head": self.head, "seen_branch": self.seen_branch,
+                "seen_head": self.seen_head, "actions": self.actions, "warning": self.warning}
+
+
+def read_seen(ws: Workspace) -> dict[str, str]:
+    seen = local.read_json(local.seen_path(ws.repo)) or {}
+    return {k: v for k, v in seen.items() if isinstance(v, str)}
+
+
+def write_seen(ws: Workspace) -> None:
+    """Record HEAD as seen, for this branch and as the worktree's current point."""
+    if ws.detached or ws.head is None:
+        return
+    raw = local.read_json(local.seen_path(ws.repo)) or {}
+    heads = raw.get("heads") if isinstance(raw.get("heads"), dict) else {}
+    heads[ws.branch] = ws.head
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    local.write_json(local.seen_path(ws.repo), {"branch": ws.branch, "head": ws.head, "at": now, "heads": heads})
+
+
+def seen_head_of(ws: Workspace, branch: str) -> str | None:
+    raw = local.read_json(local.seen_path(ws.repo)) or {}
+    heads = raw.get("heads")
+    value = heads.get(branch) if isinstance(heads, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def classify(ws: Workspace, seen: dict[str, str]) -> str:
+    repo = ws.repo
+    old = seen.get("head")
+    if ws.detached:
+        return "detached"
+    if not seen or not old:
+        return "first"
+    if seen.get("branch") != ws.branch:
+        return "branch-switch"
+    if old == ws.head or ws.head is None:
+        return "none"
+    if not repo.has_object(old):
+        return "unknown" if repo.is_shallow else "diverged"
+    if repo.is_ancestor(old, ws.head):
+        return "ahead"
+    snap = ws.snapshot()
+    mapped = aliases.resolve(snap.aliases(), old) if snap else old
+    if mapped != old and repo.has_object(mapped) and repo.is_ancestor(mapped, ws.head):
+        return "rewritten"
+    if repo.is_shallow:
+        return "unknown"
+    return "diverged"
+
+
+def merged_branch(ws: Workspace, parent: str, message: str) -> branches.Source | None:
+    """The memory of the branch a merge commit brought in through ``parent``."""
+    tips = [name for name, tip in ws.repo.branches().items() if tip == parent and name != ws.branch]
+    for name in tips:
+        found = branches.memory_of(ws, name)
+        if found:
+            return found
+    for name, tip in ws.repo.refs_under("refs/remotes/").items():
+        if tip == parent:
+            found = branches.memory_of(ws, name.removeprefix("refs/remotes/"))
+            if found:
+                return found
+    named = _MERGE_MESSAGE.match(message)
+    return branches.memory_of(ws, named.group(1)) if named else None
+
+
+def fold_merges(ws: Workspace, old: str, new: str) -> list[str]:
+    """Merge the memory of every branch merged in ``old..new`` into this branch's memory."""
+    done = []
+    for commit in ws.repo.commits_between(old, new, limit=2000):
+        for parent in commit.parents[1:]:
+            source = merged_branch(ws, parent, commit.message)
+            if source is None or source.ref == ws.ref:
+                continue
+            result = merge_into(ws, ws.ref, source.commit, source.label)
+            if result.outcome != "up-to-date":
+                done.append(f"merged the memory of {source.label} ({result.outcome})")
+    return done
+
+
+def fold_upstream(ws: Workspace) -> list[str]:
+    """After a pull: the upstream's fetched memory, when HEAD contains the upstream code."""
+    upstream = ws.repo.upstream(ws.branch)
+    if upstream is None or ws.head is None:
+        return []
+    remote, branch = upstream
+    tip = ws.repo.ref_target(f"refs/remotes/{remote}/{branch}")
+    memory = ws.repo.ref_target(branches.remote_memory_ref(remote, branch))
+    if not tip or not memory or not ws.repo.is_ancestor(tip, ws.head):
+        return []
+    result = merge_into(ws, ws.ref, memory, f"{remote}/{branch}")
+    return [] if result.outcome == "up-to-date" else [f"merged the memory of {remote}/{branch} ({result.outcome})"]
+
+
+def check(ws: Workspace) -> Drift:
+    """Classify drift and apply the automatic reconciliations; records an event if any."""
+    seen = read_seen(ws)
+    kind = classify(ws, seen)
+    drift = Drift(kind, ws.branch, ws.head, seen.get("branch"), seen.get("head"))
+    if kind == "none" or not ws.initialised or not ws.enabled:
+        return drift
+    if kind == "detached":
+        drift.warning = f"HEAD is detached: using the memory of {ws.branch}"
+        return drift
+    if kind == "diverged":
+        drift.warning = (f"history changed under the memory ({(seen.get('head') or '')[:12]} is no longer an ancestor"
+                         " of HEAD); run 'git codex cache reconcile --rebase|--fork|--ignore|--rebuild'")
+        events.record(ws.repo, "drift", drift=kind, branch=ws.branch)
+        return drift
+    if kind == "unknown":
+        drift.warning = "cannot tell how history moved (shallow clone); memory left as is"
+        events.record(ws.repo, "drift", drift=kind, branch=ws.branch)
+        return drift
+    drift.actions.extend(branches.ensure_memory(ws))
+    last = seen.get("head") if kind == "ahead" else seen_head_of(ws, ws.branch)
+    if last and ws.head and last != ws.head and ws.repo.has_object(last) and ws.repo.is_ancestor(last, ws.head):
+        drift.actions.extend(fold_merges(ws, last, ws.head))
+    if kind in ("ahead", "branch-switch", "first"):
+        drift.actions.extend(fold_upstream(ws))
+    write_seen(ws)
+    events.record(ws.repo, "drift", drift=kind, branch=ws.branch, actions=drift.actions)
+    return drift

@@ -1,0 +1,1 @@
+"""Hook shim template, shipped as package data and read with importlib.resources."""

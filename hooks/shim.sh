@@ -1,0 +1,45 @@
+#!/bin/sh
+# gitmem-hook-shim-v1: installed by 'git codex hooks install' (hook: @HOOK@).
+# 'git codex hooks uninstall' removes it and restores any hook it replaced, byte for byte.
+# gitmem's part never fails the git command and prints at most one line; the replaced
+# hook (@HOOK@.gitmem-orig) runs first with the same arguments and stdin, and its exit
+# status is this hook's exit status.
+GITMEM_PYTHON=@PYTHON@
+hook_dir=$(dirname "$0")
+orig="$hook_dir/@HOOK@.gitmem-orig"
+status=0
+stdin_copy=
+if [ "@HOOK@" = post-rewrite ]; then
+    stdin_copy=$(mktemp "${TMPDIR:-/tmp}/gitmem-rewrite.XXXXXX" 2>/dev/null) && cat >"$stdin_copy" || stdin_copy=
+fi
+if [ -x "$orig" ]; then
+    if [ -n "$stdin_copy" ]; then "$orig" "$@" <"$stdin_copy" || status=$?
+    else "$orig" "$@" || status=$?
+    fi
+fi
+gitmem_part() {
+    [ "$(git config --bool codex.enabled 2>/dev/null)" = false ] && return 0
+    [ -x "$GITMEM_PYTHON" ] || return 0
+    case "@HOOK@" in
+    post-checkout)
+        # Only a branch checkout to a branch without memory needs work now.
+        [ "$3" = 1 ] || return 0
+        branch=$(git symbolic-ref -q --short HEAD) || return 0
+        encoded=$(printf '%s' "$branch" | sed -e 's/%/%25/g' -e 's#/#%2F#g')
+        git rev-parse -q --verify "refs/codex/branches/$encoded" >/dev/null && return 0
+        ;;
+    post-commit|post-merge)
+        # Only merge commits fold a branch's memory back; the rest waits for the next command.
+        git rev-parse -q --verify HEAD^2 >/dev/null || return 0
+        ;;
+    post-rewrite)
+        [ -n "$stdin_copy" ] || return 0
+        "$GITMEM_PYTHON" -m gitmem hook @HOOK@ "$@" <"$stdin_copy"
+        return 0
+        ;;
+    esac
+    "$GITMEM_PYTHON" -m gitmem hook @HOOK@ "$@" </dev/null
+}
+gitmem_part "$@" || true
+[ -n "$stdin_copy" ] && rm -f "$stdin_copy"
+exit $status

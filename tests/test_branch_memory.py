@@ -1,0 +1,279 @@
+"""Memory follows the branch: real checkouts, amends, rebases and merges with hooks installed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import git, run_git_codex
+
+
+def codex(repo: Path, *args: str, ok: bool = True) -> str:
+    result = run_git_codex(repo, *args)
+    if ok:
+        assert result.returncode == 0, f"git codex {args}: {result.stderr}"
+    return result.stdout
+
+
+def titles(repo: Path) -> list[str]:
+    return sorted(t["title"] for t in json.loads(codex(repo, "tasks", "list", "--all", "--json"))["tasks"])
+
+
+def commit(repo: Path, name: str, content: str = "x\n") -> str:
+    (repo / name).write_text(content)
+    git(repo, "add", name)
+    git(repo, "commit", "-q", "-m", f"change {name}")
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def project(repo: Path) -> Path:
+    codex(repo, "init")
+    codex(repo, "tasks", "add", "Roadmap task")
+    return repo
+
+
+def test_switch_forks_from_the_start_point(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "feature")
+    assert git(project, "rev-parse", "refs/codex/branches/feature") == git(project, "rev-parse", "refs/codex/branches/main")
+    codex(project, "tasks", "add", "Feature task")
+    git(project, "switch", "-q", "main")
+    git(project, "checkout", "-q", "-b", "f3", "feature")
+    assert titles(project) == ["Feature task", "Roadmap task"]
+    git(project, "switch", "-q", "main")
+    assert titles(project) == ["Roadmap task"]
+
+
+def test_amend_and_rebase_remap_evidence_and_notes(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "feature")
+    task = codex(project, "tasks", "add", "Parser").strip()
+    first = commit(project, "parser.py")
+    codex(project, "tasks", "complete", task, "--evidence", "HEAD")
+    codex(project, "session", "log", "Wrote the parser")
+    codex(project, "session", "end", "--summary", "Parser done")
+    git(project, "commit", "-q", "--amend", "-m", "parser, amended")
+    amended = git(project, "rev-parse", "HEAD").strip()
+    assert amended != first
+    evidence = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]["evidence"]
+    assert [e["commit"] for e in evidence] == [amended]
+    assert "Parser done" in git(project, "log", "--notes=codex", "-1")
+
+    git(project, "switch", "-q", "main")
+    commit(project, "main.txt")
+    codex(project, "tasks", "add", "Added on main later")
+    git(project, "switch", "-q", "feature")
+    git(project, "rebase", "-q", "main")
+    rebased = git(project, "rev-parse", "HEAD").strip()
+    assert rebased != amended
+    evidence = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]["evidence"]
+    assert [e["commit"] for e in evidence] == [rebased]
+    assert "Parser done" in git(project, "log", "--notes=codex", "-1")
+    assert "Added on main later" in titles(project)
+    # The old commit keeps its note too (a teammate may still have it).
+    assert "Parser done" in git(project, "notes", "--ref=codex", "show", amended)
+
+
+def test_merge_folds_branch_memory_into_the_roadmap(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "feature")
+    task = codex(project, "tasks", "add", "Feature task").strip()
+    commit(project, "feature.txt")
+    codex(project, "tasks", "complete", task)
+    git(project, "switch", "-q", "main")
+    commit(project, "main.txt")
+    git(project, "merge", "-q", "--no-edit", "feature")
+    shown = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]
+    assert shown["status"] == "completed"
+
+
+def test_merge_that_stopped_on_a_conflict_folds_back_when_committed(project: Path) -> None:
+    commit(project, "shared.txt", "base\n")
+    git(project, "switch", "-q", "-c", "feature")
+    task = codex(project, "tasks", "add", "Conflicting work").strip()
+    commit(project, "shared.txt", "feature\n")
+    git(project, "switch", "-q", "main")
+    commit(project, "shared.txt", "main\n")
+    result = git(project, "merge", "feature", check=False)
+    assert "CONFLICT" in result
+    (project / "shared.txt").write_text("resolved\n")
+    git(project, "add", "shared.txt")
+    git(project, "commit", "-q", "--no-edit")
+    assert task in codex(project, "tasks", "list", "--json")
+
+
+def test_squash_merge_needs_codex_merge(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "feature")
+    codex(project, "tasks", "add", "Squashed work")
+    commit(project, "feature.txt")
+    git(project, "switch", "-q", "main")
+    git(project, "merge", "-q", "--squash", "feature")
+    git(project, "commit", "-q", "-m", "squashed feature")
+    assert "Squashed work" not in titles(project)
+    out = codex(project, "merge", "feature")
+    assert "merged" in out or "fast-forward" in out
+    assert "Squashed work" in titles(project)
+
+
+def test_existing_hooks_keep_running_and_uninstall_restores_them(repo: Path, tmp_path: Path) -> None:
+    hooks = repo / ".git" / "hooks"
+    log = tmp_path / "hook.log"
+    checkout = f"#!/bin/sh\necho \"checkout $*\" >> '{log}'\n"
+    rewrite = f"#!/bin/sh\necho \"rewrite $1\" >> '{log}'\ncat >> '{log}'\nexit 0\n"
+    (hooks / "post-checkout").write_text(checkout)
+    (hooks / "post-rewrite").write_text(rewrite)
+    (hooks / "post-checkout").chmod(0o755)
+    (hooks / "post-rewrite").chmod(0o755)
+    codex(repo, "init")
+    codex(repo, "hooks", "install")  # twice is a no-op
+    status = json.loads(codex(repo, "hooks", "status", "--json"))["hooks"]
+    assert {h["hook"]: (h["state"], h["chained"]) for h in status}["post-rewrite"] == ("installed", True)
+
+    git(repo, "switch", "-q", "-c", "other")
+    old = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "commit", "-q", "--amend", "-m", "amended")
+    new = git(repo, "rev-parse", "HEAD").strip()
+    text = log.read_text()
+    assert "checkout " in text
+    assert f"rewrite amend\n{old} {new}" in text
+
+    codex(repo, "hooks", "uninstall")
+    assert (hooks / "post-checkout").read_text() == checkout
+    assert (hooks / "post-rewrite").read_text() == rewrite
+    assert not (hooks / "post-merge").exists()
+
+
+def test_a_failing_user_hook_keeps_its_exit_status(repo: Path) -> None:
+    hook = repo / ".git" / "hooks" / "post-commit"
+    hook.write_text("#!/bin/sh\nexit 7\n")
+    hook.chmod(0o755)
+    codex(repo, "init")
+    result = run_git_codex(repo, "hooks", "status")
+    assert result.returncode == 0
+    (repo / "a").write_text("a")
+    git(repo, "add", "a")
+    # post-commit's status does not fail a commit, but the shim must pass it through.
+    shim = repo / ".git" / "hooks" / "post-commit"
+    import subprocess
+
+    assert subprocess.run([str(shim)], cwd=repo).returncode == 7
+
+
+def test_hooks_path_inside_work_tree_is_refused(repo: Path) -> None:
+    git(repo, "config", "core.hooksPath", ".husky")
+    result = run_git_codex(repo, "init")
+    assert result.returncode == 1
+    assert "core.hooksPath" in result.stderr and "hint:" in result.stderr
+    assert git(repo, "for-each-ref", "refs/codex") == ""
+
+
+def test_garbage_memory_never_breaks_checkout(project: Path) -> None:
+    blob = git(project, "hash-object", "-w", "--stdin", input="not a commit").strip()
+    git(project, "switch", "-q", "-c", "side")
+    git(project, "update-ref", "refs/codex/branches/main", blob)
+    git(project, "update-ref", "-d", "refs/codex/branches/side")
+    result = subprocess_run(project, "git", "switch", "main")
+    assert result.returncode == 0
+    result = subprocess_run(project, "git", "switch", "-c", "third")
+    assert result.returncode == 0
+    assert len([line for line in result.stderr.splitlines() if line.startswith("gitmem")]) <= 1
+
+
+def subprocess_run(cwd: Path, *args: str):
+    import subprocess
+
+    return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("name", ["quote'd", 'dq"x', "$(touch${IFS}pwned)", "`touch${IFS}pwned2`", "semi;colon", "ünï/cødé",
+                                  "a/b/c", "100%/x"])
+def test_hostile_branch_names(project: Path, name: str) -> None:
+    git(project, "switch", "-q", "-c", name)
+    codex(project, "tasks", "add", f"Task on {name}")
+    assert f"Task on {name}" in titles(project)
+    git(project, "switch", "-q", "main")
+    assert f"Task on {name}" not in titles(project)
+    assert not (project / "pwned").exists() and not (project / "pwned2").exists()
+    git(project, "switch", "-q", name)
+    assert f"Task on {name}" in titles(project)
+
+
+def test_reset_hard_is_drift_and_branch_rename_keeps_memory(project: Path) -> None:
+    commit(project, "one.txt")
+    commit(project, "two.txt")
+    codex(project, "status")
+    git(project, "reset", "-q", "--hard", "HEAD~1")
+    status = run_git_codex(project, "status")
+    assert "reconcile" in status.stderr
+    assert json.loads(codex(project, "cache", "show", "--json"))["kind"] == "diverged"
+    codex(project, "cache", "reconcile", "--ignore")
+    assert json.loads(codex(project, "cache", "show", "--json"))["kind"] == "none"
+
+    git(project, "switch", "-q", "-c", "old-name")
+    codex(project, "tasks", "add", "Travels with the rename")
+    git(project, "branch", "-m", "old-name", "new-name")
+    assert "Travels with the rename" in titles(project)
+    refs = git(project, "for-each-ref", "--format=%(refname)", "refs/codex/branches")
+    assert "refs/codex/branches/new-name" in refs and "old-name" not in refs
+
+
+def test_disabled_gitmem_creates_no_memory_on_checkout(project: Path) -> None:
+    git(project, "config", "codex.enabled", "false")
+    git(project, "switch", "-q", "-c", "quiet")
+    assert "quiet" not in git(project, "for-each-ref", "refs/codex")
+    result = run_git_codex(project, "tasks", "list")
+    assert result.returncode == 1 and "disabled" in result.stderr
+
+
+def test_worktree_uses_its_own_branch_memory(project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "wt"
+    git(project, "worktree", "add", "-q", "-b", "wt-branch", str(other))
+    codex(other, "tasks", "add", "Worktree task")
+    assert "Worktree task" in titles(other)
+    assert "Worktree task" not in titles(project)
+
+
+def test_interactive_squash_merges_digests(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "feature")
+    for n in (1, 2):
+        commit(project, f"step{n}.txt")
+        codex(project, "session", "log", f"step {n}", "--agent", f"agent{n}")
+        codex(project, "session", "end", "--summary", f"summary {n}", "--agent", f"agent{n}")
+    import os
+    import subprocess
+
+    env = {**os.environ, "GIT_SEQUENCE_EDITOR": "sed -i -e '2s/^pick/squash/'", "GIT_EDITOR": "true"}
+    result = subprocess.run(["git", "rebase", "-q", "-i", "HEAD~2"], cwd=project, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    note = git(project, "notes", "--ref=codex", "show", "HEAD")
+    assert "summary 1" in note and "summary 2" in note
+
+
+def test_detached_head_uses_the_last_branch_memory(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "feature")
+    codex(project, "tasks", "add", "Feature only")
+    git(project, "switch", "-q", "--detach", "HEAD")
+    result = run_git_codex(project, "tasks", "list")
+    assert result.returncode == 0 and "Feature only" in result.stdout
+    assert "detached" in result.stderr
+
+
+def test_one_shared_memory_when_branch_memory_is_off(project: Path) -> None:
+    git(project, "config", "codex.branchMemory", "false")
+    git(project, "switch", "-q", "-c", "feature")
+    codex(project, "tasks", "add", "Shared everywhere")
+    git(project, "switch", "-q", "main")
+    assert "Shared everywhere" in titles(project)
+    assert "feature" not in git(project, "for-each-ref", "refs/codex")
+
+
+def test_recreated_branch_is_forked_again(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "topic")
+    codex(project, "tasks", "add", "Old topic work")
+    commit(project, "topic.txt")
+    git(project, "switch", "-q", "main")
+    git(project, "branch", "-q", "-D", "topic")
+    commit(project, "unrelated.txt")
+    git(project, "switch", "-q", "-c", "topic")
+    assert "Old topic work" not in titles(project)
+    assert "refs/codex/backups/" in git(project, "for-each-ref", "--format=%(refname)", "refs/codex/backups")
