@@ -29,6 +29,7 @@ COMMANDS = {
     "hook": ("gitmem.commands.hook:hook", "(internal) Run gitmem's part of a git hook."),
     "merge": ("gitmem.commands.merge:merge", "Merge another branch's memory into this one."),
     "cache": ("gitmem.commands.cache:cache", "Show drift; reconcile after a diverged history."),
+    "prune": ("gitmem.commands.prune:prune", "Archive the memory of deleted branches."),
     "demo": ("gitmem.commands.demo:demo", "A guided tour in a throwaway repository."),
 }
 
@@ -100,9 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
+    except click.UsageError as exc:
         exc.show()
-        return 2 if isinstance(exc, click.UsageError) else 1
+        return 2
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return 1
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         return 130

@@ -277,3 +277,20 @@ def test_recreated_branch_is_forked_again(project: Path) -> None:
     git(project, "switch", "-q", "-c", "topic")
     assert "Old topic work" not in titles(project)
     assert "refs/codex/backups/" in git(project, "for-each-ref", "--format=%(refname)", "refs/codex/backups")
+
+
+def test_status_suggests_merging_a_deleted_branch_memory_and_prune_archives_it(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "gone")
+    codex(project, "tasks", "add", "Work on a deleted branch")
+    commit(project, "gone.txt")
+    git(project, "switch", "-q", "main")
+    git(project, "branch", "-q", "-D", "gone")
+    status = json.loads(codex(project, "status", "--json"))
+    assert status["unmerged_memories"] == ["gone"]
+    assert "git codex merge gone" in codex(project, "status")
+    assert "has work the roadmap lacks" in codex(project, "prune")
+    codex(project, "prune", "--yes")
+    assert "refs/codex/branches/gone" in git(project, "for-each-ref", "--format=%(refname)", "refs/codex/branches")
+    codex(project, "prune", "--merge", "--yes")
+    assert "Work on a deleted branch" in titles(project)
+    assert "gone" not in git(project, "for-each-ref", "--format=%(refname)", "refs/codex/branches")

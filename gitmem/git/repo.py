@@ -158,6 +158,11 @@ class Repo:
             raise RefMoved(name)
         ref.delete()
 
+    def is_dirty(self) -> bool:
+        """Uncommitted changes in the work tree or index (untracked files ignored)."""
+        flags = self._raw.status(untracked_files="no")
+        return any(f != pygit2.enums.FileStatus.CURRENT for f in flags.values())
+
     # -- refs -------------------------------------------------------------
     def ref_target(self, name: str) -> str | None:
         try:
@@ -181,10 +186,10 @@ class Repo:
     def cas_ref(self, name: str, new: str, old: str | None, message: str) -> None:
         """Move ``name`` from ``old`` to ``new`` (create it when ``old`` is None), atomically."""
         oid = pygit2.Oid(hex=new)
+        if old is None:
+            self._create_ref(name, new, message)
+            return
         try:
-            if old is None:
-                self._raw.create_reference_direct(name, oid, False, message=message)
-                return
             ref = self._raw.references.get(name)
             if ref is None or str(ref.target) != old:
                 raise RefMoved(name)
@@ -198,6 +203,20 @@ class Repo:
                 raise RefLocked(name) from exc
             if "does not match" in text or "exists" in text or "modified" in text:
                 raise RefMoved(name) from exc
+            raise
+
+    def _create_ref(self, name: str, new: str, message: str) -> None:
+        """Create ``name`` only if absent. libgit2 checks existence before taking the lock,
+        so two creators can both succeed; ``git update-ref NAME NEW ""`` checks under it."""
+        from gitmem.git.cli import GitCommandError, run_git
+
+        try:
+            run_git(self.git_dir, ["--git-dir", self.git_dir, "update-ref", "-m", message, name, new, ""])
+        except GitCommandError as exc:
+            if "reference already exists" in exc.message:
+                raise RefMoved(name) from exc
+            if "lock" in exc.message:
+                raise RefLocked(name) from exc
             raise
 
     # -- objects ------------------------------------------------------------

@@ -42,7 +42,7 @@ def set_open(ws: Workspace, agent: str, session_id: str | None) -> None:
 
 
 def check_agent(agent: str) -> str:
-    if not _AGENT.match(agent):
+    if not _AGENT.fullmatch(agent):
         raise InvalidInput(f"agent name {agent!r} is not valid", hint="use letters, digits, '.', '_' or '-' (at most 64)")
     return agent
 

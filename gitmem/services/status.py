@@ -1,12 +1,14 @@
-"""``status``: which memory this worktree uses and what it holds."""
+"""``status``: which memory this worktree uses, what it holds, and what needs attention."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from gitmem.constants import MEMORY_PREFIX
 from gitmem.services import graph
 from gitmem.services.workspace import Workspace
+from gitmem.store.refnames import branch_of, memory_ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,27 @@ class StatusReport:
     counts: dict[str, int]
     ready: int
     enabled: bool
+    drift: str
+    unmerged: list[str] = field(default_factory=list)
+    """Branches gone or merged whose memory holds changes the roadmap lacks."""
+
+
+def unmerged_memories(ws: Workspace) -> list[str]:
+    """Memories to fold back by hand: after squash merges, server-side merges, deleted branches."""
+    repo = ws.repo
+    roadmap = repo.ref_target(memory_ref(ws.default_branch))
+    default_tip = repo.ref_target(f"refs/heads/{ws.default_branch}")
+    if roadmap is None:
+        return []
+    found = []
+    for ref, tip in sorted(repo.refs_under(MEMORY_PREFIX).items()):
+        branch = branch_of(ref)
+        if branch is None or branch in (ws.default_branch, ws.branch) or repo.is_ancestor(tip, roadmap):
+            continue
+        code = repo.ref_target(f"refs/heads/{branch}")
+        if code is None or (default_tip is not None and repo.is_ancestor(code, default_tip)):
+            found.append(branch)
+    return found
 
 
 def status(ws: Workspace) -> StatusReport:
@@ -38,4 +61,6 @@ def status(ws: Workspace) -> StatusReport:
         counts=dict(sorted(counts.items())),
         ready=len(graph.ready(tasks, {}, ws.agent)),
         enabled=ws.enabled,
+        drift=ws.drift,
+        unmerged=unmerged_memories(ws),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from typing import Any
 
 from gitmem.constants import LOCAL_DIR
@@ -37,23 +38,26 @@ def write_atomic(path: str, data: bytes) -> None:
 def actor_id(repo: Repo) -> str:
     """This clone's random actor id, created on first use (never the git identity)."""
     path = os.path.join(clone_dir(repo), "actor")
-    try:
-        with open(path, encoding="ascii") as fh:
-            actor = fh.read().strip()
-        if actor.isalnum():
-            return actor
-    except (OSError, UnicodeDecodeError):
-        pass
-    actor = random_base32(10)
-    try:
-        # O_EXCL: if two processes race, the first file wins and both use it.
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    for _ in range(200):
+        try:
+            with open(path, encoding="ascii") as fh:
+                actor = fh.read().strip()
+            if actor.isalnum():
+                return actor
+        except (OSError, UnicodeDecodeError):
+            pass
+        candidate = random_base32(10)
+        try:
+            # O_EXCL: if two processes race, the first file wins and both use it.
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            time.sleep(0.005)  # the winner may not have written its id yet
+            continue
         with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(actor + "\n")
-    except FileExistsError:
-        return actor_id(repo)
-    return actor
+            fh.write(candidate + "\n")
+        return candidate
+    raise OSError(f"cannot read or create the actor id in {path}")
 
 
 def read_json(path: str) -> dict[str, Any] | None:
