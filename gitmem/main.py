@@ -29,6 +29,9 @@ COMMANDS = {
     "hook": ("gitmem.commands.hook:hook", "(internal) Run gitmem's part of a git hook."),
     "merge": ("gitmem.commands.merge:merge", "Merge another branch's memory into this one."),
     "cache": ("gitmem.commands.cache:cache", "Show drift; reconcile after a diverged history."),
+    "push": ("gitmem.commands.sync:push", "Push memory to a remote (atomic, never forced)."),
+    "fetch": ("gitmem.commands.sync:fetch", "Fetch a remote's memory, check it, merge it."),
+    "sync": ("gitmem.commands.sync:sync", "Fetch, merge and push memory."),
     "prune": ("gitmem.commands.prune:prune", "Archive the memory of deleted branches."),
     "demo": ("gitmem.commands.demo:demo", "A guided tour in a throwaway repository."),
 }

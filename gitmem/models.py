@@ -250,7 +250,7 @@ class Meta:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One entry of ``refs/codex/claims``: who took which task."""
+    """One event of ``refs/codex/claims``: an agent took (or released) a task."""
 
     task: str
     agent: str
@@ -258,6 +258,7 @@ class Claim:
     branch: str
     at: str
     stamp: Stamp
+    release: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,7 +134,10 @@ def test_a_claim_is_one_memory_commit_and_completion_releases_it(initialised: Pa
     assert commit_count(repo) == before + 1
     assert cli("tasks", "next", "--explain", task_id, "--agent", "bob").out.count("claimed by ana") == 1
     cli("tasks", "complete", task_id)
-    assert git(repo, "ls-tree", "-r", "--name-only", "refs/codex/claims") == ""
+    cli("tasks", "reopen", task_id)
+    # Completion released the claim (a release event in the claim's history): bob may take it.
+    assert cli("tasks", "next", "--explain", task_id, "--agent", "bob").out.strip() == f"{task_id} is ready"
+    assert "release = true" in git(repo, "show", f"refs/codex/claims:claims/{task_id}.toml")
 
 
 def test_a_held_lock_is_waited_out(initialised: Path, cli: Cli) -> None:

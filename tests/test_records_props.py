@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from gitmem.models import Claim, Meta, Stamp, Task
 from gitmem.store import schema
-from gitmem.store.claims import decode_claim, encode_claim
+from gitmem.store.claims import decode_events, encode_events
 from gitmem.store.codec import dumps
 from gitmem.store.merge import merge_task
 from gitmem.store.records import decode_meta, decode_task, encode_meta, encode_task, task_document
@@ -106,11 +106,11 @@ def test_meta_round_trip(meta: Meta) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.builds(Claim, task=task_ids, agent=st.text(min_size=1, max_size=20).filter(str.strip) | st.just("cli"),
                  actor=actors, branch=branches, at=timestamps,
-                 stamp=st.builds(Stamp, st.integers(0, 2**62), actors)))
+                 stamp=st.builds(Stamp, st.integers(0, 2**62), actors), release=st.booleans()))
 def test_claim_round_trip(claim: Claim) -> None:
-    data = encode_claim(claim)
-    assert decode_claim(data, "claims/x.toml") == claim
-    assert encode_claim(claim) == data
+    data = encode_events(claim.task, [claim])
+    assert decode_events(data, "claims/x.toml") == (claim.task, [claim])
+    assert encode_events(claim.task, [claim]) == data
     assert schema.errors("claim", tomllib.loads(data.decode("utf-8"))) == []
 
 

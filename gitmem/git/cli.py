@@ -16,12 +16,16 @@ class GitCommandError(GitmemError):
     """A git subprocess failed; its stderr is the message."""
 
 
-def run_git(cwd: str, args: Sequence[str], *, input: bytes | None = None, check: bool = True) -> bytes:
+def run_git_result(cwd: str, args: Sequence[str], *, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     cmd = ["git", "-c", "core.hooksPath=/dev/null", *args]
     try:
-        result = subprocess.run(cmd, cwd=cwd, input=input, capture_output=True, check=False)
+        return subprocess.run(cmd, cwd=cwd, input=input, capture_output=True, check=False)
     except OSError as exc:
         raise GitCommandError(f"cannot run git: {exc}", hint="is git installed and on PATH?") from exc
+
+
+def run_git(cwd: str, args: Sequence[str], *, input: bytes | None = None, check: bool = True) -> bytes:
+    result = run_git_result(cwd, args, input=input)
     if check and result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed"
         raise GitCommandError(message)

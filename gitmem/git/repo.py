@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -111,10 +112,8 @@ class Repo:
     def commits_between(self, old: str, new: str, limit: int = 10_000) -> list[CommitInfo]:
         """Commits reachable from ``new`` but not ``old`` (``old..new``), oldest first."""
         walker = self._raw.walk(pygit2.Oid(hex=new), pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
-        try:
+        with contextlib.suppress(KeyError, ValueError, pygit2.GitError):
             walker.hide(pygit2.Oid(hex=old))
-        except (KeyError, ValueError, pygit2.GitError):
-            pass
         out = []
         for commit in walker:
             out.append(self.commit_info(str(commit.id)))
@@ -162,6 +161,13 @@ class Repo:
         """Uncommitted changes in the work tree or index (untracked files ignored)."""
         flags = self._raw.status(untracked_files="no")
         return any(f != pygit2.enums.FileStatus.CURRENT for f in flags.values())
+
+    def remote_urls(self) -> dict[str, str]:
+        """Remote name -> fetch URL, as configured."""
+        try:
+            return {str(r.name): str(r.url) for r in self._raw.remotes if r.url}
+        except pygit2.GitError:
+            return {}
 
     # -- refs -------------------------------------------------------------
     def ref_target(self, name: str) -> str | None:
@@ -256,18 +262,22 @@ class Repo:
 
     def iter_blobs(self, tree: str, path: str) -> Iterator[tuple[str, str]]:
         """Every blob under ``path`` in ``tree``, recursively: (relative path, oid)."""
-        try:
-            entry = self._tree(tree)[path]
-        except KeyError:
-            return
-        stack = [(path, self._tree(entry.id, path))]
+        root = self._tree(tree)
+        if path:
+            try:
+                entry = root[path]
+            except KeyError:
+                return
+            root = self._tree(entry.id, path)
+        stack = [(path, root)]
         while stack:
             prefix, obj = stack.pop()
             for child in obj:
+                name = f"{prefix}/{child.name}" if prefix else str(child.name)
                 if child.filemode == _TREE:
-                    stack.append((f"{prefix}/{child.name}", self._tree(child.id, f"{prefix}/{child.name}")))
+                    stack.append((name, self._tree(child.id, name)))
                 else:
-                    yield f"{prefix}/{child.name}", str(child.id)
+                    yield name, str(child.id)
 
     def read_blob(self, oid: str) -> bytes:
         try:
@@ -336,6 +346,18 @@ class Repo:
 
     def config_set(self, name: str, value: str) -> None:
         self._raw.config[name] = value
+
+    def config_get_all(self, name: str) -> list[str]:
+        try:
+            return [str(v) for v in self._raw.config.get_multivar(name)]
+        except (pygit2.GitError, KeyError):
+            return []
+
+    def config_add(self, name: str, value: str) -> None:
+        """Add one more value to a multi-valued key (like ``git config --add``)."""
+        from gitmem.git.cli import run_git
+
+        run_git(self.git_dir, ["--git-dir", self.git_dir, "config", "--add", name, value])
 
     def config_bool(self, name: str, default: bool) -> bool:
         value = self.config_get(name)

@@ -47,7 +47,8 @@ def write_seen(ws: Workspace) -> None:
     if ws.detached or ws.head is None:
         return
     raw = local.read_json(local.seen_path(ws.repo)) or {}
-    heads = raw.get("heads") if isinstance(raw.get("heads"), dict) else {}
+    previous = raw.get("heads")
+    heads: dict[str, str] = dict(previous) if isinstance(previous, dict) else {}
     heads[ws.branch] = ws.head
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     local.write_json(local.seen_path(ws.repo), {"branch": ws.branch, "head": ws.head, "at": now, "heads": heads})
@@ -115,17 +116,21 @@ def fold_merges(ws: Workspace, old: str, new: str) -> list[str]:
 
 
 def fold_upstream(ws: Workspace) -> list[str]:
-    """After a pull: the upstream's fetched memory, when HEAD contains the upstream code."""
+    """Memory fetched for the upstream (by ``git codex fetch`` or a plain ``git fetch`` with
+    the memory refspec): checked once per tip, then merged into this branch's memory."""
     upstream = ws.repo.upstream(ws.branch)
-    if upstream is None or ws.head is None:
+    if upstream is None:
         return []
     remote, branch = upstream
-    tip = ws.repo.ref_target(f"refs/remotes/{remote}/{branch}")
-    memory = ws.repo.ref_target(branches.remote_memory_ref(remote, branch))
-    if not tip or not memory or not ws.repo.is_ancestor(tip, ws.head):
+    tip = ws.repo.ref_target(branches.remote_memory_ref(remote, branch))
+    mine = ws.repo.ref_target(ws.ref)
+    if tip is None or mine is None or tip == mine or ws.repo.is_ancestor(tip, mine):
         return []
-    result = merge_into(ws, ws.ref, memory, f"{remote}/{branch}")
-    return [] if result.outcome == "up-to-date" else [f"merged the memory of {remote}/{branch} ({result.outcome})"]
+    from gitmem.services.sync import SyncReport, merge_remote_memory
+
+    report = SyncReport(remote)
+    merge_remote_memory(ws, remote, branch, report)
+    return [f"merged the memory of {line}" for line in report.merged] + [f"left out (invalid): {p}" for p in report.problems]
 
 
 def check(ws: Workspace) -> Drift:
@@ -133,7 +138,10 @@ def check(ws: Workspace) -> Drift:
     seen = read_seen(ws)
     kind = classify(ws, seen)
     drift = Drift(kind, ws.branch, ws.head, seen.get("branch"), seen.get("head"))
-    if kind == "none" or not ws.initialised or not ws.enabled:
+    if not ws.initialised or not ws.enabled:
+        return drift
+    if kind == "none":
+        drift.actions.extend(fold_upstream(ws))
         return drift
     if kind == "detached":
         drift.warning = f"HEAD is detached: using the memory of {ws.branch}"
@@ -151,8 +159,7 @@ def check(ws: Workspace) -> Drift:
     last = seen.get("head") if kind == "ahead" else seen_head_of(ws, ws.branch)
     if last and ws.head and last != ws.head and ws.repo.has_object(last) and ws.repo.is_ancestor(last, ws.head):
         drift.actions.extend(fold_merges(ws, last, ws.head))
-    if kind in ("ahead", "branch-switch", "first"):
-        drift.actions.extend(fold_upstream(ws))
+    drift.actions.extend(fold_upstream(ws))
     write_seen(ws)
     events.record(ws.repo, "drift", drift=kind, branch=ws.branch, actions=drift.actions)
     return drift

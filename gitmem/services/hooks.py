@@ -64,7 +64,9 @@ def install(repo: Repo) -> list[str]:
     for hook in HOOKS:
         path = os.path.join(directory, hook)
         if is_shim(path):
-            if open(path, encoding="utf-8").read() != render(hook):
+            with open(path, encoding="utf-8") as fh:
+                current = fh.read()
+            if current != render(hook):
                 _write(path, render(hook))
                 done.append(f"{hook}: updated")
             continue

@@ -114,10 +114,11 @@ def remap_memory(ws: Workspace, mapping: Mapping[str, str], orphans: set[str]) -
                 tasks[task_id] = updated
         blobs: dict[str, bytes | None] = {}
         for session_id, session in snap.sessions().items():
-            heads = {"head_start": session.head_start, "head_end": session.head_end}
-            moved = {k: mapping[v] for k, v in heads.items() if v in mapping}
-            if moved:
-                blobs[session_path(session_id)] = encode_session(replace(session, stamp=stamp, **moved))
+            start = mapping.get(session.head_start, session.head_start)
+            end = mapping.get(session.head_end, session.head_end) if session.head_end else None
+            if (start, end) != (session.head_start, session.head_end):
+                moved = replace(session, stamp=stamp, head_start=start, head_end=end)
+                blobs[session_path(session_id)] = encode_session(moved)
         known = snap.aliases()
         joined = aliases.merge(known, mapping)
         if joined != known:

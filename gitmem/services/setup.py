@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gitmem.services import branches, drift, hooks
+from gitmem.errors import GitmemError
+from gitmem.services import branches, drift, hooks, sync
 from gitmem.services.workspace import Workspace
+from gitmem.store.refnames import memory_ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +18,32 @@ class InitResult:
     actions: list[str] = field(default_factory=list)
 
 
-def init(ws: Workspace, *, install_hooks: bool = True) -> InitResult:
+def adopt_remote_memory(ws: Workspace) -> list[str]:
+    """A fresh clone takes the remote's memory before creating any of its own."""
+    remote = sync.default_remote(ws)
+    if ws.repo.ref_target(memory_ref(ws.default_branch)) or not ws.repo.config_get(f"remote.{remote}.url"):
+        return []
+    try:
+        report = sync.fetch(ws, remote)
+    except GitmemError as exc:
+        return [f"could not fetch memory from {remote} ({exc.message}); starting a fresh memory"]
+    return [f"adopted memory from {line}" for line in report.merged] + [f"left out: {p}" for p in report.problems]
+
+
+def add_fetch_refspec(ws: Workspace, remote: str) -> list[str]:
+    """Let a plain ``git fetch REMOTE`` bring memory too (fetch only: pushing stays explicit)."""
+    sync.check_remote(ws, remote)
+    wanted = [f"+refs/codex/branches/*:refs/codex-remotes/{remote}/branches/*",
+              f"+refs/codex/claim*:refs/codex-remotes/{remote}/claim*",
+              f"+refs/notes/codex*:refs/notes/codex-remotes/{remote}*"]
+    present = set(ws.repo.config_get_all(f"remote.{remote}.fetch"))
+    added = [spec for spec in wanted if spec not in present]
+    for spec in added:
+        ws.repo.config_add(f"remote.{remote}.fetch", spec)
+    return [f"git fetch {remote} now brings memory ({len(added)} refspecs added)"] if added else []
+
+
+def init(ws: Workspace, *, install_hooks: bool = True, fetch_refspec: str | None = None) -> InitResult:
     """Enable gitmem and give the default branch a memory; running it twice is a no-op."""
     repo = ws.repo
     if repo.config_get("codex.enabled") is None:
@@ -27,6 +54,9 @@ def init(ws: Workspace, *, install_hooks: bool = True) -> InitResult:
         repo.config_set("log.excludeDecoration", "refs/codex/*")
     ws.require_enabled()
     actions = hooks.install(repo) if install_hooks and not repo.is_bare else []
+    if fetch_refspec:
+        actions.extend(add_fetch_refspec(ws, fetch_refspec))
+    actions.extend(adopt_remote_memory(ws))
     created = ws.create_memory()
     actions.extend(branches.ensure_memory(ws))
     drift.write_seen(ws)

@@ -119,3 +119,37 @@ def copy_notes(repo: Repo, mapping: Mapping[str, str], trailers: Mapping[str, st
     result = update_ref(repo, NOTES_REF, attempt)
     copied.append(result or 0)
     return copied[0]
+
+
+def notes_in(repo: Repo, commit: str | None) -> dict[str, tuple[str, str]]:
+    """Every note in a notes commit: annotated commit id -> (path in the tree, blob id)."""
+    if commit is None:
+        return {}
+    out = {}
+    for path, oid in repo.iter_blobs(repo.commit_info(commit).tree, ""):
+        annotated = path.replace("/", "")
+        if len(annotated) in (40, 64) and all(c in "0123456789abcdef" for c in annotated):
+            out[annotated] = (path, oid)
+    return out
+
+
+def merged_note_blobs(repo: Repo, ours: str | None, theirs: str, label: str) -> tuple[dict[str, bytes | None], list[str]]:
+    """Blobs that make ``ours`` hold both sides' digests, per annotated commit (never per
+    path: fan-outs differ between writers); and the notes of ``theirs`` left out as invalid."""
+    mine = notes_in(repo, ours)
+    blobs: dict[str, bytes | None] = {}
+    problems = []
+    for commit, (path, oid) in notes_in(repo, theirs).items():
+        local = mine.get(commit)
+        if local is not None and local[1] == oid:
+            continue
+        try:
+            incoming = parse_note(repo.read_blob(oid), f"{label}:{path}")
+        except CorruptMemory as exc:
+            problems.append(exc.message)
+            continue
+        current = parse_note(repo.read_blob(local[1]), f"{NOTES_REF}:{local[0]}") if local else {}
+        merged = merge_digests(current, incoming)
+        if merged != current:
+            blobs[local[0] if local else commit] = encode_note(merged)
+    return blobs, problems

@@ -1,0 +1,75 @@
+"""``git codex push|fetch|sync [REMOTE]``: share memory through the remotes you already have."""
+
+from __future__ import annotations
+
+import click
+
+from gitmem.commands.common import CONTEXT, json_option, workspace
+from gitmem.output import emit, emit_json, note
+from gitmem.services import sync as svc
+from gitmem.services.workspace import Workspace
+
+
+def _report(report: svc.SyncReport, as_json: bool) -> None:
+    if as_json:
+        emit_json("sync", {"remote": report.remote, "fetched_refs": report.fetched, "merged": report.merged,
+                           "pushed": report.pushed, "problems": report.problems, "lost_claims": report.lost_claims})
+    else:
+        for line in report.merged:
+            emit(f"merged  {line}")
+        for ref in report.pushed:
+            emit(f"pushed  {ref}")
+        for line in report.lost_claims:
+            note(f"gitmem: claim lost: {line}")
+        for line in report.problems:
+            note(f"gitmem: left out (invalid): {line}")
+        if not (report.merged or report.pushed or report.problems):
+            note("memory already up to date")
+
+
+remote_argument = click.argument("remote", required=False)
+all_option = click.option("--all", "everything", is_flag=True, help="Also branches without an upstream on REMOTE.")
+
+
+def _open() -> Workspace:
+    ws = workspace()
+    ws.require_snapshot()
+    return ws
+
+
+@click.command(context_settings=CONTEXT)
+@remote_argument
+@all_option
+@json_option
+def push(remote: str | None, everything: bool, as_json: bool) -> None:
+    """Push memory: the roadmap, branches with an upstream on REMOTE, claims, notes.
+
+    Atomic and never forced: if the remote moved, fetch, merge and retry. Backups and
+    local-only branches stay local unless --all.
+    """
+    ws = _open()
+    _report(svc.push(ws, remote or svc.default_remote(ws), everything), as_json)
+
+
+@click.command(context_settings=CONTEXT)
+@remote_argument
+@json_option
+def fetch(remote: str | None, as_json: bool) -> None:
+    """Fetch REMOTE's memory, check it, and merge it into local memory."""
+    ws = _open()
+    _report(svc.fetch(ws, remote or svc.default_remote(ws)), as_json)
+
+
+@click.command(context_settings=CONTEXT)
+@remote_argument
+@all_option
+@json_option
+def sync(remote: str | None, everything: bool, as_json: bool) -> None:
+    """Fetch, merge and push memory (the everyday command for teams).
+
+    \b
+    Example:
+      git codex sync origin
+    """
+    ws = _open()
+    _report(svc.sync(ws, remote or svc.default_remote(ws), everything), as_json)

@@ -1,0 +1,211 @@
+"""Sharing memory through remotes: fetch (check, then merge), push (atomic, never forced), sync."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gitmem.constants import CLAIMS_REF, MEMORY_PREFIX, NOTES_REF
+from gitmem.errors import ConcurrentUpdate, InvalidInput
+from gitmem.git import transport
+from gitmem.services import trust
+from gitmem.services.branches import REMOTE_PREFIX, remote_memory_ref
+from gitmem.services.merging import merge_into
+from gitmem.services.workspace import Workspace
+from gitmem.store import claims as claim_store
+from gitmem.store import notes
+from gitmem.store.cas import update_ref
+from gitmem.store.refnames import branch_of, memory_ref
+
+PUSH_ATTEMPTS = 5
+
+
+@dataclass
+class SyncReport:
+    remote: str
+    fetched: int = 0
+    merged: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    pushed: list[str] = field(default_factory=list)
+    lost_claims: list[str] = field(default_factory=list)
+
+
+def remote_claims_ref(remote: str) -> str:
+    return f"{REMOTE_PREFIX}{remote}/claims"
+
+
+def remote_notes_ref(remote: str) -> str:
+    return f"refs/notes/codex-remotes/{remote}"
+
+
+def check_remote(ws: Workspace, remote: str) -> None:
+    names = (ws.repo.config_get(f"remote.{remote}.url"), ws.repo.config_get(f"remote.{remote}.pushurl"))
+    if not any(names) or "/" in remote or remote.startswith("-"):
+        raise InvalidInput(f"no remote named {remote!r}", hint="see 'git remote -v'")
+
+
+def default_remote(ws: Workspace) -> str:
+    upstream = ws.repo.upstream(ws.branch) or ws.repo.upstream(ws.default_branch)
+    return upstream[0] if upstream else "origin"
+
+
+def _tracking(remote: str, name: str) -> str | None:
+    if name.startswith(MEMORY_PREFIX):
+        return f"{REMOTE_PREFIX}{remote}/branches/{name[len(MEMORY_PREFIX):]}"
+    if name == CLAIMS_REF:
+        return remote_claims_ref(remote)
+    if name == NOTES_REF:
+        return remote_notes_ref(remote)
+    return None
+
+
+def targets(ws: Workspace, remote: str, branch: str) -> list[str]:
+    """Local memories that follow ``remote``'s ``branch``: branches tracking it, and the roadmap."""
+    refs = [memory_ref(local) for local in ws.repo.branches() if ws.repo.upstream(local) == (remote, branch)]
+    if branch == ws.default_branch and memory_ref(branch) not in refs:
+        refs.append(memory_ref(branch))
+    return refs
+
+
+def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncReport) -> None:
+    """Check the fetched memory of ``remote/branch``, then merge it into each local follower."""
+    repo = ws.repo
+    tracking = remote_memory_ref(remote, branch)
+    tip = repo.ref_target(tracking)
+    if tip is None:
+        return
+    for target in targets(ws, remote, branch):
+        local_tip = repo.ref_target(target)
+        if local_tip == tip or (local_tip and repo.is_ancestor(tip, local_tip)):
+            continue
+        if not trust.trusted(repo, tracking, tip):
+            mine = ws.store.load_commit(target, local_tip) if local_tip else None
+            known = set(mine.task_blobs.values()) | set(mine.session_blobs.values()) if mine else set()
+            problems = trust.check_memory(repo, tracking, tip, known)
+            if problems:
+                report.problems.extend(problems)
+                return
+            trust.remember(repo, tracking, tip)
+        if local_tip is None and target != memory_ref(ws.default_branch):
+            continue
+        result = merge_into(ws, target, tip, f"{remote}/{branch}")
+        report.merged.append(f"{remote}/{branch} -> {branch_of(target)}: {result.outcome}")
+
+
+def merge_remote_claims(ws: Workspace, remote: str, report: SyncReport) -> None:
+    repo = ws.repo
+    theirs_tip = repo.ref_target(remote_claims_ref(remote))
+    if theirs_tip is None:
+        return
+    try:
+        theirs = claim_store.load_events(repo, theirs_tip)
+    except InvalidInput as exc:
+        report.problems.append(exc.message)
+        return
+    except Exception as exc:
+        report.problems.append(f"{remote_claims_ref(remote)}: {getattr(exc, 'message', exc)}")
+        return
+    before = claim_store.load_claims(repo)
+
+    def attempt(current: str | None) -> tuple[str, str, bool] | None:
+        if current == theirs_tip or (current and repo.is_ancestor(theirs_tip, current)):
+            return None
+        if current is None or repo.is_ancestor(current, theirs_tip):
+            return theirs_tip, f"claims: fast-forward to {remote}", True
+        blobs = claim_store.merged_blobs(claim_store.load_events(repo, current), theirs)
+        tree = repo.update_tree(repo.commit_info(current).tree, blobs)
+        commit = repo.create_commit(tree, [current, theirs_tip], f"merge claims of {remote}\n")
+        return commit, f"claims: merge {remote}", True
+
+    if update_ref(repo, CLAIMS_REF, attempt):
+        report.merged.append(f"{remote} claims")
+    after = claim_store.load_claims(repo)
+    for task, held in before.items():
+        now = after.get(task)
+        if held.actor == ws.actor and now is not None and now.agent != held.agent:
+            report.lost_claims.append(f"{task}: {held.agent}'s claim lost to {now.agent}'s earlier claim")
+
+
+def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
+    repo = ws.repo
+    theirs = repo.ref_target(remote_notes_ref(remote))
+    if theirs is None:
+        return
+
+    def attempt(current: str | None) -> tuple[str, str, bool] | None:
+        if current == theirs or (current and repo.is_ancestor(theirs, current)):
+            return None
+        blobs, problems = notes.merged_note_blobs(repo, current, theirs, remote_notes_ref(remote))
+        report.problems.extend(p for p in problems if p not in report.problems)
+        if current is None and not problems:
+            return theirs, f"notes: adopt {remote}", True
+        base = repo.commit_info(current).tree if current else None
+        tree = repo.update_tree(base, blobs)
+        parents = [current, theirs] if current else [theirs]
+        return repo.create_commit(tree, parents, f"merge notes of {remote}\n"), f"notes: merge {remote}", True
+
+    if update_ref(repo, NOTES_REF, attempt):
+        report.merged.append(f"{remote} notes")
+
+
+def fetch(ws: Workspace, remote: str) -> SyncReport:
+    """Fetch the remote's memory into refs/codex-remotes/<remote>/, check it, merge it."""
+    check_remote(ws, remote)
+    report = SyncReport(remote)
+    workdir = ws.repo.workdir or ws.repo.git_dir
+    found = transport.ls_remote(workdir, remote, ["refs/codex/*", NOTES_REF])
+    refspecs = [f"+{name}:{dst}" for name in sorted(found) if (dst := _tracking(remote, name))]
+    transport.fetch(workdir, remote, refspecs)
+    report.fetched = len(refspecs)
+    for name in sorted(found):
+        branch = branch_of(name)
+        if branch is not None:
+            merge_remote_memory(ws, remote, branch, report)
+    merge_remote_claims(ws, remote, report)
+    merge_remote_notes(ws, remote, report)
+    return report
+
+
+def push_refspecs(ws: Workspace, remote: str, everything: bool) -> list[str]:
+    """Never forced: the roadmap, branches with an upstream on ``remote`` (or all), claims, notes."""
+    repo = ws.repo
+    specs: dict[str, str] = {}
+    for local in sorted(repo.branches()):
+        src = memory_ref(local)
+        if repo.ref_target(src) is None:
+            continue
+        upstream = repo.upstream(local)
+        if upstream and upstream[0] == remote:
+            specs.setdefault(memory_ref(upstream[1]), src)
+        elif everything or local == ws.default_branch:
+            specs.setdefault(memory_ref(local), src)
+    roadmap = memory_ref(ws.default_branch)
+    if repo.ref_target(roadmap) is not None:
+        specs.setdefault(roadmap, roadmap)
+    for ref in (CLAIMS_REF, NOTES_REF):
+        if repo.ref_target(ref) is not None:
+            specs[ref] = ref
+    return [f"{src}:{dst}" for dst, src in sorted(specs.items())]
+
+
+def push(ws: Workspace, remote: str, everything: bool = False, report: SyncReport | None = None) -> SyncReport:
+    """Push atomically; on rejection fetch, merge and retry (bounded)."""
+    check_remote(ws, remote)
+    report = report or SyncReport(remote)
+    workdir = ws.repo.workdir or ws.repo.git_dir
+    for _ in range(PUSH_ATTEMPTS):
+        specs = push_refspecs(ws, remote, everything)
+        result = transport.push(workdir, remote, specs)
+        if result.ok:
+            report.pushed = list(result.updated)
+            return report
+        merged = fetch(ws, remote)
+        report.merged.extend(merged.merged)
+        report.problems.extend(merged.problems)
+        report.lost_claims.extend(merged.lost_claims)
+    raise ConcurrentUpdate(f"{remote} kept rejecting the memory push after {PUSH_ATTEMPTS} attempts",
+                           hint="someone is pushing memory at the same moment; run 'git codex sync' again")
+
+
+def sync(ws: Workspace, remote: str, everything: bool = False) -> SyncReport:
+    report = fetch(ws, remote)
+    return push(ws, remote, everything, report)
