@@ -36,7 +36,7 @@ class Step:
     say: str = ""
     """A line of narration printed before the command (empty: none)."""
     program: str = "codex"
-    """``codex`` runs ``git codex ARGS``; ``git`` runs ``git ARGS``."""
+    """``codex`` runs ``git codex ARGS``; ``git`` runs ``git ARGS``; ``file`` writes ARGS[1] to ARGS[0]."""
     save: str | None = None
     """Keep the command's output (stripped) under this name for later ``{name}`` arguments."""
 
@@ -89,7 +89,45 @@ def _inspect() -> list[Step]:
     ]
 
 
-SECTIONS: tuple[Callable[[], list[Step]], ...] = (_setup, _tasks, _inspect)
+_PLAN = ('{"explanation": "Parser first", "plan": [{"step": "Tokenise the input", "status": "completed"}, '
+         '{"step": "Build the syntax tree", "status": "in_progress"}, {"step": "Report errors", "status": "pending"}]}')
+
+
+def _agents() -> list[Step]:
+    return [
+        Step(("session", "log", "Sketched the grammar", "--action", "pytest -q", "--follow-up", "Handle unicode identifiers"),
+             say="An agent logs each turn: a summary, what it ran, what is left to do."),
+        Step(("plan.json", _PLAN), program="file", say="An agent's plan (Codex update_plan; Claude TodoWrite works too) ..."),
+        Step(("plan", "sync", "plan.json"), say="... mirrored into tasks. Sending the same plan again writes nothing."),
+        Step(("plan", "sync", "plan.json")),
+        Step(("context", "--budget", "1200"), say="The brief an agent reads at the start of its next session."),
+        Step(("session", "end", "--summary", "Grammar sketched; tree builder under way"),
+             say="Ending the session notes its digest on the commit it produced."),
+        Step(("log", "--notes=codex", "-1", "--format=%h %s%n%N"), program="git"),
+    ]
+
+
+def _branches() -> list[Step]:
+    return [
+        Step(("switch", "-c", "feature"), program="git",
+             say="Memory follows the branch: a new branch forks the memory it started from."),
+        Step(("tasks", "add", "Feature-only work"), save="feature",
+             say="A task added on the branch stays on the branch ..."),
+        Step(("notes.txt", "feature work\n"), program="file"),
+        Step(("add", "notes.txt"), program="git"),
+        Step(("commit", "-q", "-m", "feature work"), program="git"),
+        Step(("tasks", "complete", output_of("feature"), "--evidence", "HEAD")),
+        Step(("commit", "-q", "--amend", "-m", "feature work, amended"), program="git",
+             say="Amend (or rebase): the hooks remap the evidence to the new commit."),
+        Step(("tasks", "show", output_of("feature"))),
+        Step(("switch", "main"), program="git"),
+        Step(("tasks", "list", "--all"), say="... and is not on main, until the branch is merged:"),
+        Step(("merge", "-q", "--no-ff", "-m", "merge feature", "feature"), program="git"),
+        Step(("tasks", "list", "--all"), say="The merge folded the branch's memory back into the roadmap."),
+    ]
+
+
+SECTIONS: tuple[Callable[[], list[Step]], ...] = (_setup, _tasks, _inspect, _agents, _branches)
 """The tour in order; a feature adds its own section here."""
 
 
@@ -131,7 +169,6 @@ def make_repository(parent: str | None = None) -> str:
         # Local identity: the demo works on a machine where git has none configured.
         _git(path, "config", "user.name", "gitmem demo")
         _git(path, "config", "user.email", "demo@gitmem.invalid")
-        _git(path, "config", "core.hooksPath", "/dev/null")
         with open(os.path.join(path, "README.md"), "w", encoding="utf-8") as fh:
             fh.write("# parser\n\nA project used by the gitmem demo.\n")
         _git(path, "add", "README.md")
@@ -162,6 +199,11 @@ def play(path: str, steps: list[Step]) -> Iterator[Shown]:
     saved: dict[str, str] = {}
     for step in steps:
         args = _argv(step, saved)
+        if step.program == "file":
+            with open(os.path.join(path, args[0]), "w", encoding="utf-8") as fh:
+                fh.write(args[1].replace("\\n", "\n"))
+            yield Shown(step, f"cat > {shlex.quote(args[0])} <<'EOF'\n{args[1]}\nEOF", "", 0)
+            continue
         if step.program == "git":
             argv, shown = ["git", *args], ["git", *args]
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from gitmem.services import drift, rewrite
@@ -9,9 +10,22 @@ from gitmem.services.workspace import Workspace
 from gitmem.store import events
 
 
+def framework_args(name: str, args: list[str]) -> list[str]:
+    """The pre-commit framework passes hook arguments in PRE_COMMIT_* variables instead."""
+    if args:
+        return args
+    env = os.environ
+    if name == "post-checkout" and "PRE_COMMIT_CHECKOUT_TYPE" in env:
+        return [env.get("PRE_COMMIT_FROM_REF", ""), env.get("PRE_COMMIT_TO_REF", ""), env["PRE_COMMIT_CHECKOUT_TYPE"]]
+    if name == "post-rewrite" and "PRE_COMMIT_REWRITE_COMMAND" in env:
+        return [env["PRE_COMMIT_REWRITE_COMMAND"]]
+    return args
+
+
 def run(path: str, name: str, args: list[str], stdin: str) -> str | None:
     """Handle one hook event; returns the one line to print, if any. Errors propagate."""
     started = time.perf_counter()
+    args = framework_args(name, args)
     ws = Workspace.open(path)
     if not ws.enabled or not ws.initialised:
         return None
