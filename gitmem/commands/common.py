@@ -11,6 +11,7 @@ from gitmem.edits import visible_log
 from gitmem.models import Task
 from gitmem.output import flat, note, status_word
 from gitmem.services import drift, inputs
+from gitmem.services.graph import TaskView
 from gitmem.services.workspace import Workspace
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -61,7 +62,7 @@ def task_json(task: Task, short: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def task_row(task: Task, short: Mapping[str, str]) -> list[str]:
+def task_row(task: TaskView, short: Mapping[str, str]) -> list[str]:
     return [short.get(task.id, task.id), task.status.value, f"P{task.priority}", flat(task.title)]
 
 

@@ -60,7 +60,7 @@ def list_(statuses: tuple[str, ...], label: str | None, everything: bool, as_jso
     found = svc.read_all(workspace())
     chosen = svc.select(found, statuses, label, everything)
     if as_json:
-        emit_json("tasks", {"tasks": [task_json(t, found.short) for t in chosen]})
+        emit_json("tasks", {"tasks": [task_json(found.full(t.id), found.short) for t in chosen]})
     elif chosen:
         emit(table([task_row(t, found.short) for t in chosen], colored=[1]))
     else:
@@ -106,7 +106,7 @@ def next_(count: int, explain: str | None, claim: bool, agent: str | None, as_js
         return
     ready, found = svc.next_ready(ws, count)
     if as_json:
-        emit_json("next", {"tasks": [task_json(t, found.short) for t in ready]})
+        emit_json("next", {"tasks": [task_json(found.full(t.id), found.short) for t in ready]})
     elif ready:
         emit(table([task_row(t, found.short) for t in ready], colored=[1]))
     else:

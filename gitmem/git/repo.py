@@ -241,6 +241,25 @@ class Repo:
             time=obj.commit_time,
         )
 
+    def commit_author(self, oid: str) -> tuple[str, str, int, int]:
+        """(name, email, time, offset in minutes) of ``oid``'s author."""
+        obj = self._raw[oid]
+        author = obj.author
+        return str(author.name), str(author.email), int(author.time), int(author.offset)
+
+    def object_kind(self, oid: str) -> str | None:
+        """'commit', 'tree', 'blob' or 'tag'; None when the object is missing."""
+        try:
+            return str(self._raw[oid].type_str)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+
+    def blob_size(self, oid: str) -> int:
+        try:
+            return int(self._raw[oid].size)
+        except (KeyError, ValueError, AttributeError):
+            return 0
+
     def _tree(self, oid: str | pygit2.Oid, where: str = "") -> pygit2.Tree:
         try:
             obj = self._raw[oid]
@@ -294,6 +313,13 @@ class Repo:
         except KeyError:
             return None
         return self.read_blob(str(entry.id))
+
+    def blob_at_exists(self, tree: str, path: str) -> bool:
+        try:
+            self._tree(tree)[path]
+        except KeyError:
+            return False
+        return True
 
     def write_blob(self, data: bytes) -> str:
         return str(self._raw.create_blob(data))

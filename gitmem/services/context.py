@@ -12,11 +12,12 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitmem.models import Session, Status, Task
+from gitmem.models import Session, Status
 from gitmem.output import flat
 from gitmem.services import graph
 from gitmem.services.workspace import Workspace
 from gitmem.store import claims as claim_store
+from gitmem.store.cache import TaskSummary
 
 DEFAULT_BUDGET = 6000
 RECENT_SESSIONS = 5
@@ -57,7 +58,7 @@ def _rank(n: int, head: float, tail: float) -> float:
     return head - n if n < 5 else tail - n / 1000
 
 
-def _line(task: Task, short: dict[str, str], extra: str = "") -> str:
+def _line(task: TaskSummary, short: dict[str, str], extra: str = "") -> str:
     title = flat(task.title)
     if len(title) > 120:
         title = title[:119] + "…"
@@ -66,7 +67,7 @@ def _line(task: Task, short: dict[str, str], extra: str = "") -> str:
 
 def gather(ws: Workspace) -> tuple[str, list[Item]]:
     snap = ws.require_snapshot()
-    tasks = snap.tasks()
+    tasks = snap.summaries()
     short = graph.short_ids(tasks)
     holders = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items()}
     now = _dt.datetime.now(_dt.UTC)
@@ -81,9 +82,8 @@ def gather(ws: Workspace) -> tuple[str, list[Item]]:
                (t.status is Status.PENDING and graph.blockers(t, tasks, holders, ws.agent))]
     for n, t in enumerate(sorted(blocked, key=lambda t: (t.priority, t.created_at))):
         why = "; ".join(graph.blockers(t, tasks, holders, ws.agent))
-        if t.status is Status.BLOCKED:
-            reasons = [e.text for e in sorted(t.log.values(), key=lambda e: e.at) if e.text.startswith("block:")]
-            why = reasons[-1][len("block: "):] if reasons else why
+        if t.status is Status.BLOCKED and t.block_reason:
+            why = t.block_reason
         items.append(Item("Blocked", _line(t, short, f": {flat(why)[:160]}"), _rank(n, 50, 20), {"id": t.id}))
     sessions: list[Session] = [snap.session(s) for s in sorted(snap.session_blobs, reverse=True)[:RECENT_SESSIONS]]
     n = 0

@@ -3,23 +3,58 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
 from gitmem.constants import ID_LENGTH, ID_PREFIX, MIN_PREFIX
 from gitmem.errors import AmbiguousId, CycleError, UnknownId
-from gitmem.models import Status, Task
+from gitmem.models import Status
 from gitmem.output import flat
 from gitmem.store.local import random_base32
+from gitmem.store.memory import Snapshot
 
 _ID_CHARS = re.compile(r"^[a-z2-7]*$")
 
 
-def mint_id(existing: Iterable[str] = ()) -> str:
-    taken = set(existing)
+class TaskView(Protocol):
+    """What the graph rules read of a task: a full ``Task`` or a cached ``TaskSummary``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def deleted(self) -> bool: ...
+    @property
+    def depends_on(self) -> Sequence[str]: ...
+
+
+T = TypeVar("T", bound=TaskView)
+
+
+def mint_id(taken: Callable[[str], bool] = lambda _: False) -> str:
+    """A fresh random id (50 bits: collisions are astronomically rare, and checked anyway)."""
     while True:
         task_id = ID_PREFIX + random_base32(ID_LENGTH)
-        if task_id not in taken:
+        if not taken(task_id):
             return task_id
+
+
+def resolve_in(snap: Snapshot, given: str) -> str:
+    """``resolve`` against a memory: a full id is looked up directly, a prefix via the summaries."""
+    text = given.strip().lower()
+    full = text if text.startswith(ID_PREFIX) else ID_PREFIX + text
+    if len(full) == len(ID_PREFIX) + ID_LENGTH and snap.has_task(full):
+        return full
+    return resolve(snap.summaries(), given)
 
 
 def resolve(ids: Iterable[str], given: str) -> str:
@@ -56,11 +91,11 @@ def short_ids(ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def live(tasks: Mapping[str, Task]) -> dict[str, Task]:
+def live(tasks: Mapping[str, T]) -> dict[str, T]:
     return {k: t for k, t in tasks.items() if not t.deleted}
 
 
-def blockers(task: Task, tasks: Mapping[str, Task], claims: Mapping[str, str], agent: str) -> list[str]:
+def blockers(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str, str], agent: str) -> list[str]:
     """Why ``task`` is not ready, one reason per line; empty when it is ready."""
     reasons = []
     if task.deleted:
@@ -83,13 +118,13 @@ def blockers(task: Task, tasks: Mapping[str, Task], claims: Mapping[str, str], a
     return reasons
 
 
-def ready(tasks: Mapping[str, Task], claims: Mapping[str, str], agent: str) -> list[Task]:
+def ready(tasks: Mapping[str, T], claims: Mapping[str, str], agent: str) -> list[T]:
     """Ready tasks: in progress first, then by priority, then oldest first."""
     found = [t for t in live(tasks).values() if not blockers(t, tasks, claims, agent)]
     return sorted(found, key=lambda t: (t.status is not Status.IN_PROGRESS, t.priority, t.created_at, t.id))
 
 
-def find_path(tasks: Mapping[str, Task], start: str, goal: str, edges: str = "depends_on") -> list[str] | None:
+def find_path(tasks: Mapping[str, TaskView], start: str, goal: str, edges: str = "depends_on") -> list[str] | None:
     """A path start -> ... -> goal following ``edges`` (depends_on or parent), if any."""
     stack: list[tuple[str, list[str]]] = [(start, [start])]
     seen = set()
@@ -108,7 +143,7 @@ def find_path(tasks: Mapping[str, Task], start: str, goal: str, edges: str = "de
     return None
 
 
-def check_new_edge(tasks: Mapping[str, Task], task_id: str, on: str, edges: str = "depends_on") -> None:
+def check_new_edge(tasks: Mapping[str, TaskView], task_id: str, on: str, edges: str = "depends_on") -> None:
     """Refuse an edge task_id -> on that would close a cycle, naming the cycle."""
     if task_id == on:
         raise CycleError(f"{task_id} cannot depend on itself" if edges == "depends_on" else f"{task_id} cannot be its own parent")
@@ -118,7 +153,7 @@ def check_new_edge(tasks: Mapping[str, Task], task_id: str, on: str, edges: str 
         raise CycleError(f"that would close a cycle: {cycle}", hint="remove one of those links first")
 
 
-def find_cycles(tasks: Mapping[str, Task]) -> list[list[str]]:
+def find_cycles(tasks: Mapping[str, TaskView]) -> list[list[str]]:
     """Dependency cycles (merges can create them); each reported once, never looping."""
     color: dict[str, int] = {}
     cycles = []
@@ -153,7 +188,7 @@ def _mermaid_label(text: str) -> str:
     return '"' + cleaned.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;") + '"'
 
 
-def render(tasks: Mapping[str, Task], fmt: str) -> str:
+def render(tasks: Mapping[str, TaskView], fmt: str) -> str:
     """The dependency graph as text, Graphviz dot or Mermaid."""
     nodes = live(tasks)
     short = short_ids(tasks)

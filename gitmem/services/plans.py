@@ -124,28 +124,27 @@ class SyncReport:
     written: bool = False
 
 
-def plan_index(snap: Snapshot) -> tuple[dict[str, Task], set[str]]:
-    """Live tasks by plan_key, and the plan_keys of deleted tasks (from the cached index)."""
-    live: dict[str, Task] = {}
+def plan_index(snap: Snapshot) -> tuple[dict[str, str], set[str]]:
+    """Live task ids by plan_key, and the plan_keys of deleted tasks (from cached summaries)."""
+    live: dict[str, str] = {}
     deleted: set[str] = set()
-    for task_id, (key, tombstoned) in snap.index().items():
-        if not key:
-            continue
-        task = snap.task(task_id) if tombstoned else None
-        if task is not None and task.deleted:
-            deleted.add(key)
-        else:
-            live[key] = task or snap.task(task_id)
+    for summary in snap.summaries().values():
+        if summary.plan_key:
+            if summary.deleted:
+                deleted.add(summary.plan_key)
+            else:
+                live[summary.plan_key] = summary.id
     return live, deleted
 
 
-def _match(steps: Sequence[Step], live_by_key: dict[str, Task], previous: Sequence[str],
+def _match(steps: Sequence[Step], live_by_key: dict[str, str], previous: Sequence[str],
            snap: Snapshot) -> list[tuple[Task | None, str]]:
     """Each step's task and how it was matched: text, position or none (new)."""
     used: set[str] = set()
     out: list[tuple[Task | None, str]] = [(None, "new")] * len(steps)
     for n, step in enumerate(steps):
-        task = live_by_key.get(step.key)
+        task_id = live_by_key.get(step.key)
+        task = snap.task(task_id) if task_id is not None else None
         if task is not None and task.id not in used:
             out[n] = (task, "text")
             used.add(task.id)
@@ -153,7 +152,7 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, Task], previous: Sequen
     for n, _step in enumerate(steps):
         if out[n][0] is not None or n >= len(previous):
             continue
-        candidate = snap.task(previous[n]) if previous[n] in snap.task_blobs else None
+        candidate = snap.task(previous[n]) if snap.has_task(previous[n]) else None
         if candidate and not candidate.deleted and candidate.id not in used and candidate.plan_key not in keys:
             out[n] = (candidate, "position")
             used.add(candidate.id)
@@ -182,7 +181,7 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
                 if step.key in deleted_keys:
                     report.skipped.append(step.text)
                     continue
-                task_id = graph.mint_id([*snap.task_blobs, *changed])
+                task_id = graph.mint_id(lambda i: i in changed or snap.has_task(i))
                 task = edits.new_task(task_id, step.text, stamp=stamp, now=now, fields={
                     "status": step.status, "plan_key": step.key,
                     "metadata": {"plan": {"agent": agent, "format": fmt, "session": session_id}}})
@@ -198,7 +197,7 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
                     report.updated.append(task.id)
             report.matches.append({"step": step.text, "task": task.id, "how": how})
             order.append(task.id)
-        report.dropped = [t for t in previous if t not in order and t in snap.task_blobs]
+        report.dropped = [t for t in previous if t not in order and snap.has_task(t)]
         if not fresh and not changed and tuple(order) == session.plan:
             return None
         session = replace(session, plan=tuple(order), stamp=stamp)

@@ -119,7 +119,7 @@ def log_turn(ws: Workspace, turn: TurnInput) -> tuple[Session, Turn]:
     result: list[Any] = []
 
     def build(snap: Snapshot) -> Change:
-        task_ids = tuple(graph.resolve(snap.task_blobs, t) for t in turn.tasks)
+        task_ids = tuple(graph.resolve_in(snap, t) for t in turn.tasks)
         stamp = snap.stamp(ws.actor)
         session = in_snapshot(ws, snap, session_id, stamp)
         new_turn = Turn(f"u-{random_base32(8)}", utc_now(), summary, tasks=task_ids, **lists)

@@ -48,7 +48,7 @@ def unmerged_memories(ws: Workspace) -> list[str]:
 
 def status(ws: Workspace) -> StatusReport:
     snap = ws.require_snapshot()
-    tasks = snap.tasks()
+    tasks = snap.summaries()
     live = graph.live(tasks)
     counts = Counter(t.status.value for t in live.values())
     return StatusReport(

@@ -12,27 +12,32 @@ from gitmem.models import Claim, Kind, Stamp, Status, Task
 from gitmem.services import graph, inputs
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store import claims as claim_store
+from gitmem.store.cache import TaskSummary
 from gitmem.store.local import random_base32
 from gitmem.store.memory import Change, Snapshot
 
 
 @dataclass(frozen=True, slots=True)
 class TaskSet:
-    """Tasks read from one memory, with their display ids."""
+    """Task summaries read from one memory (full records on demand), with display ids."""
 
-    tasks: dict[str, Task]
+    snapshot: Snapshot
+    tasks: dict[str, TaskSummary]
     short: dict[str, str]
     claims: dict[str, Claim]
+
+    def full(self, task_id: str) -> Task:
+        return self.snapshot.task(task_id)
 
 
 def read_all(ws: Workspace) -> TaskSet:
     snap = ws.require_snapshot()
-    tasks = snap.tasks()
-    return TaskSet(tasks, graph.short_ids(tasks), claim_store.load_claims(ws.repo))
+    tasks = snap.summaries()
+    return TaskSet(snap, tasks, graph.short_ids(tasks), claim_store.load_claims(ws.repo))
 
 
 def _live_task(snap: Snapshot, given: str) -> Task:
-    task = snap.task(graph.resolve(snap.task_blobs, given))
+    task = snap.task(graph.resolve_in(snap, given))
     if task.deleted:
         raise InvalidState(f"task {task.id} is deleted", hint="see 'git codex tasks show " + task.id + "'")
     return task
@@ -85,7 +90,7 @@ def add(
         made.clear()
         deps = [_live_task(snap, d).id for d in after]
         parent_id = _live_task(snap, parent).id if parent else None
-        task_id = graph.mint_id(snap.task_blobs)
+        task_id = graph.mint_id(snap.has_task)
         stamp = snap.stamp(ws.actor)
         task = edits.new_task(
             task_id, title, stamp=stamp, now=utc_now(),
@@ -109,7 +114,7 @@ def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: 
 
     def build(snap: Snapshot) -> Change | None:
         result.clear()
-        task = snap.task(graph.resolve(snap.task_blobs, given)) if allow_deleted else _live_task(snap, given)
+        task = snap.task(graph.resolve_in(snap, given)) if allow_deleted else _live_task(snap, given)
         stamp = snap.stamp(ws.actor)
         updated = apply(snap, task, stamp, utc_now())
         result.append(updated)
@@ -205,7 +210,7 @@ def dependency(ws: Workspace, given: str, on: str, *, remove: bool = False) -> T
     """``dep add`` refuses an edge that would close a cycle; ``dep rm`` drops one."""
 
     def apply(snap: Snapshot, task: Task, stamp: Stamp, now: str) -> Task:
-        other = graph.resolve(snap.task_blobs, on)
+        other = graph.resolve_in(snap, on)
         if remove:
             if other not in task.depends_on:
                 raise InvalidState(f"{task.id} does not depend on {other}")
@@ -231,10 +236,11 @@ def remove(ws: Workspace, given: str, reason: str | None = None) -> Task:
 
 def find(ws: Workspace, given: str) -> tuple[Task, TaskSet]:
     found = read_all(ws)
-    return found.tasks[graph.resolve(found.tasks, given)], found
+    return found.full(graph.resolve(found.tasks, given)), found
 
 
-def select(found: TaskSet, statuses: Sequence[str] = (), label: str | None = None, everything: bool = False) -> list[Task]:
+def select(found: TaskSet, statuses: Sequence[str] = (), label: str | None = None,
+           everything: bool = False) -> list[TaskSummary]:
     """Tasks to list: live ones; open ones unless --all or --status says otherwise."""
     wanted = {Status(s) for s in statuses}
     out = []
@@ -253,20 +259,20 @@ def claim_holders(found: TaskSet) -> dict[str, str]:
     return {k: c.agent for k, c in found.claims.items()}
 
 
-def next_ready(ws: Workspace, n: int = 1) -> tuple[list[Task], TaskSet]:
+def next_ready(ws: Workspace, n: int = 1) -> tuple[list[TaskSummary], TaskSet]:
     found = read_all(ws)
     return graph.ready(found.tasks, claim_holders(found), ws.agent)[:n], found
 
 
 def explain(ws: Workspace, given: str) -> tuple[Task, list[str]]:
     task, found = find(ws, given)
-    return task, graph.blockers(task, found.tasks, claim_holders(found), ws.agent)
+    return task, graph.blockers(found.tasks[task.id], found.tasks, claim_holders(found), ws.agent)
 
 
 def claim_next(ws: Workspace) -> Task | None:
     """Claim the first ready task for this agent, atomically across branches and worktrees."""
     snap = ws.require_snapshot()
-    tasks = snap.tasks()
+    tasks = snap.summaries()
     won: list[str] = []
 
     def choose(claims: Mapping[str, Claim]) -> tuple[dict[str, Claim | None], str] | None:

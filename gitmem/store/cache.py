@@ -1,8 +1,10 @@
-"""A per-task index (plan_key, tombstone) cached under ``.git/codex/cache``, keyed by blob id.
+"""Task summaries cached under ``.git/codex/cache``, so reads need not decode every blob.
 
-The cache is a hint, never trusted: an unreadable or ill-shaped file is ignored and
-rebuilt, and an entry is used only when its blob id matches the tree being read, so a
-stale cache cannot change what a command sees. ``marshal`` holds plain data only.
+A summary holds what lists, ``next``, ``status`` and ``context`` need. The cache maps
+task id -> (blob id, summary) and remembers the ``tasks/`` tree it describes: when the
+tree is unchanged nothing is listed; when it changed only new blobs are decoded. It is a
+hint, never trusted: an unreadable or ill-shaped file is ignored and rebuilt, and an entry
+is used only when its blob id matches the tree being read. ``marshal`` holds plain data.
 """
 
 from __future__ import annotations
@@ -10,38 +12,101 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import astuple, dataclass
+from typing import Any
 
 from gitmem.git.repo import Repo
+from gitmem.models import Status, Task
 from gitmem.store.local import clone_dir, write_atomic
 
-CACHE_FILE = "index-v1.marshal"
-Summary = tuple[str, bool]
-"""(plan_key or "", has a tombstone)."""
-Entries = dict[str, tuple[str, Summary]]
-"""task id -> (blob id, summary)."""
+CACHE_VERSION = 2
+CACHE_FILE = f"summaries-v{CACHE_VERSION}.marshal"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSummary:
+    """The fields of a task that reads need, with the same names as on ``Task``."""
+
+    id: str
+    title: str
+    status_value: str
+    priority: int
+    kind_value: str
+    parent: str | None
+    owner: str | None
+    plan_key: str | None
+    created_at: str
+    updated_at: str
+    depends_on: tuple[str, ...]
+    labels: tuple[str, ...]
+    deleted: bool
+    tombstoned: bool
+    block_reason: str | None
+
+    @property
+    def status(self) -> Status:
+        return Status(self.status_value)
+
+    @classmethod
+    def of(cls, task: Task) -> TaskSummary:
+        reasons = [e.text for e in sorted(task.log.values(), key=lambda e: (e.at, e.id)) if e.text.startswith("block: ")]
+        return cls(
+            task.id, task.title, task.status.value, task.priority, task.kind.value, task.parent, task.owner,
+            task.plan_key, task.created_at, task.updated_at, tuple(task.depends_on), tuple(task.labels),
+            task.deleted, task.tombstone is not None, reasons[-1][len("block: "):] if reasons else None,
+        )
+
+
+Entries = dict[str, tuple[str, TaskSummary]]
 
 
 def _path(repo: Repo) -> str:
     return os.path.join(clone_dir(repo), "cache", CACHE_FILE)
 
 
-def load(repo: Repo) -> Entries:
+def _load(repo: Repo) -> tuple[str, dict[str, tuple[str, tuple[Any, ...]]]]:
     try:
         with open(_path(repo), "rb") as fh:
             value = marshal.load(fh)
     except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    if not isinstance(value, dict):
-        return {}
-    good: Entries = {}
-    for key, entry in value.items():
-        if (isinstance(key, str) and isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
-                and isinstance(entry[1], tuple) and len(entry[1]) == 2
-                and isinstance(entry[1][0], str) and isinstance(entry[1][1], bool)):
-            good[key] = entry
-    return good
+        return "", {}
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], dict)):
+        return "", {}
+    return value[0], value[1]
 
 
-def save(repo: Repo, entries: Entries) -> None:
+def _summary(raw: object) -> TaskSummary | None:
+    if not isinstance(raw, tuple) or len(raw) != 15:
+        return None
+    try:
+        summary = TaskSummary(*raw)
+        summary.status  # noqa: B018 - validates the stored status
+    except (TypeError, ValueError):
+        return None
+    return summary
+
+
+def summaries(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
+              decode: Callable[[str], Task]) -> dict[str, TaskSummary]:
+    """Summaries of the tasks in the ``tasks/`` tree ``tree``; ``blobs`` lists it on a miss."""
+    if tree is None:
+        return {}
+    cached_tree, cached = _load(repo)
+    entries: Entries = {}
+    if cached_tree == tree:
+        for task_id, entry in cached.items():
+            summary = _summary(entry[1]) if isinstance(entry, tuple) and len(entry) == 2 else None
+            if summary is None or summary.id != task_id:
+                break
+            entries[task_id] = (str(entry[0]), summary)
+        else:
+            return {k: v[1] for k, v in entries.items()}
+        entries = {}
+    for task_id, oid in blobs().items():
+        hit = cached.get(task_id)
+        summary = _summary(hit[1]) if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == oid else None
+        entries[task_id] = (oid, summary or TaskSummary.of(decode(task_id)))
     with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
-        write_atomic(_path(repo), marshal.dumps(entries))
+        write_atomic(_path(repo), marshal.dumps((tree, {k: (o, astuple(s)) for k, (o, s) in entries.items()})))
+    return {k: v[1] for k, v in entries.items()}

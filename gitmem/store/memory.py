@@ -11,6 +11,7 @@ from gitmem.errors import CorruptMemory
 from gitmem.git.repo import Repo
 from gitmem.models import Meta, Session, Stamp, Task
 from gitmem.store import aliases, cache, records
+from gitmem.store.cache import TaskSummary
 from gitmem.store.cas import update_ref
 from gitmem.store.codec import loads
 from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
@@ -34,6 +35,7 @@ class Snapshot:
     meta: Meta
     session_blobs: dict[str, str] = field(default_factory=dict)
     _task_blobs: dict[str, str] | None = None
+    _summaries: dict[str, TaskSummary] | None = None
     _tasks: dict[str, Task] = field(default_factory=dict)
     _sessions: dict[str, Session] = field(default_factory=dict)
 
@@ -58,20 +60,23 @@ class Snapshot:
             raise CorruptMemory(f"{where} is larger than {MAX_BLOB} bytes", hint="run 'git codex fsck'")
         return loads(data, where)
 
-    def index(self) -> dict[str, cache.Summary]:
-        """(plan_key, tombstoned) of every task, from the local cache for unchanged blobs."""
-        cached = cache.load(self.repo)
-        entries: cache.Entries = {}
-        for task_id, oid in self.task_blobs.items():
-            hit = cached.get(task_id)
-            if hit is None or hit[0] != oid:
-                doc = self._document(task_id)
-                key = doc.get("plan_key")
-                hit = (oid, (key if isinstance(key, str) else "", "deleted" in doc))
-            entries[task_id] = hit
-        if entries != cached:
-            cache.save(self.repo, entries)
-        return {k: v[1] for k, v in entries.items()}
+    def tasks_tree(self) -> str | None:
+        if self.tree is None:
+            return None
+        entry = self.repo.tree_entries(self.tree).get(TASKS_DIR)
+        return entry[0] if entry and entry[1] else None
+
+    def summaries(self) -> dict[str, TaskSummary]:
+        """What reads need of every task (tombstones included), from the local cache."""
+        if self._summaries is None:
+            self._summaries = cache.summaries(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
+        return self._summaries
+
+    def has_task(self, task_id: str) -> bool:
+        """Whether ``task_id`` exists, without listing the whole tree."""
+        if self._task_blobs is not None or self._summaries is not None:
+            return task_id in (self._task_blobs if self._task_blobs is not None else self._summaries or {})
+        return self.tree is not None and self.repo.blob_at_exists(self.tree, task_path(task_id))
 
     def task(self, task_id: str) -> Task:
         cached = self._tasks.get(task_id)
