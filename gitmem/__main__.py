@@ -1,6 +1,5 @@
 """Allow ``python -m gitmem``."""
 
-
-from gitmem.main import main_exit
+from gitmem.entry import main_exit
 
 main_exit()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +31,14 @@ COMMANDS = {
     "fetch": ("gitmem.commands.sync:fetch", "Fetch a remote's memory, check it, merge it."),
     "sync": ("gitmem.commands.sync:sync", "Fetch, merge and push memory."),
     "prune": ("gitmem.commands.prune:prune", "Archive the memory of deleted branches."),
+    "import": ("gitmem.commands.imports:import_group", "Import sessions and tasks: Codex, Claude, Task Master, beads."),
+    "mcp": ("gitmem.commands.mcp:mcp", "Serve this memory to agents over MCP (stdio)."),
+    "fsck": ("gitmem.commands.fsck:fsck", "Check every memory, claims and notes; --repair what is safe."),
+    "log": ("gitmem.commands.history:log", "The history of a memory: operation, author, date."),
+    "undo": ("gitmem.commands.history:undo", "Undo the last memory change (as a new commit)."),
+    "restore": ("gitmem.commands.history:restore", "Bring back an earlier memory (as a new commit)."),
+    "stats": ("gitmem.commands.stats:stats", "Summarise local telemetry (.git/codex/events.jsonl)."),
+    "gc": ("gitmem.commands.gc:gc", "Expire backups, prune aliases and stale notes; report sizes."),
     "demo": ("gitmem.commands.demo:demo", "A guided tour in a throwaway repository."),
 }
 
@@ -85,18 +91,79 @@ def cli(ctx: click.Context, path: str) -> None:
 
 
 def _crash_report() -> str:
+    import tempfile
+    import traceback
+
     fd, path = tempfile.mkstemp(prefix="gitmem-crash-", suffix=".log")
     with os.fdopen(fd, "w") as fh:
         fh.write(traceback.format_exc())
     return path
 
 
+class _Tee:
+    """Passes writes through while keeping a copy (to remember a cacheable read's output)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return int(self.stream.write(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+@dataclass
+class _Recorder:
+    """Records stdout (and whether anything went to stderr) of a read the fast path may answer."""
+
+    out: _Tee
+    err: _Tee
+
+    @classmethod
+    def start(cls, args: list[str]) -> _Recorder | None:
+        from gitmem import fastpath
+
+        if fastpath.request(args) is None or sys.stdout.isatty():
+            return None
+        recorder = cls(_Tee(sys.stdout), _Tee(sys.stderr))
+        sys.stdout, sys.stderr = recorder.out, recorder.err  # type: ignore[assignment]
+        return recorder
+
+    @staticmethod
+    def restore() -> None:
+        while isinstance(sys.stdout, _Tee):
+            sys.stdout = sys.stdout.stream
+        while isinstance(sys.stderr, _Tee):
+            sys.stderr = sys.stderr.stream
+
+    def finish(self, args: list[str], code: int) -> None:
+        self.restore()
+        if code == 0 and not self.err.parts:
+            from gitmem import fastpath
+
+            fastpath.remember(args, "".join(self.out.parts))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 user error, 2 usage, 3 bug, 130 ^C)."""
-    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(args=args, prog_name="git codex", standalone_mode=False)
-        return result if isinstance(result, int) else 0
+        return _run(argv)
+    finally:
+        _Recorder.restore()
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    recorder = _Recorder.start(args)
+    try:
+        result = cli.main(args=args, prog_name="git codex", complete_var="_GIT_CODEX_COMPLETE", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+        if recorder is not None:
+            recorder.finish(args, code)
+        return code
     except GitmemError as exc:
         click.echo(f"error: {exc.message}", err=True)
         if exc.hint:
@@ -120,8 +187,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"error: internal error ({type(exc).__name__}: {exc})", err=True)
         click.echo(f"hint: this is a gitmem bug; the traceback is in {_crash_report()}", err=True)
         return 3
-
-
-def main_exit() -> None:
-    """Console-script entry point."""
-    sys.exit(main())

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from gitmem.edits import visible_log
 from gitmem.models import Task
 from gitmem.output import flat, note, status_word
 from gitmem.services import drift, inputs
@@ -35,6 +34,8 @@ def workspace(agent: str | None = None, *, follow: bool = True) -> Workspace:
 
 def task_json(task: Task, short: Mapping[str, str]) -> dict[str, Any]:
     """The documented ``--json`` shape of one task."""
+    from gitmem.edits import visible_log
+
     return {
         "id": task.id,
         "short_id": short.get(task.id, task.id),

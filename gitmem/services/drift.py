@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitmem.services import branches
-from gitmem.services.merging import merge_into
 from gitmem.services.workspace import Workspace
 from gitmem.store import aliases, events, local
+
+if TYPE_CHECKING:
+    from gitmem.services.branches import Source
 
 _MERGE_MESSAGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
 
@@ -85,8 +86,10 @@ def classify(ws: Workspace, seen: dict[str, str]) -> str:
     return "diverged"
 
 
-def merged_branch(ws: Workspace, parent: str, message: str) -> branches.Source | None:
+def merged_branch(ws: Workspace, parent: str, message: str) -> Source | None:
     """The memory of the branch a merge commit brought in through ``parent``."""
+    from gitmem.services import branches
+
     tips = [name for name, tip in ws.repo.branches().items() if tip == parent and name != ws.branch]
     for name in tips:
         found = branches.memory_of(ws, name)
@@ -103,6 +106,8 @@ def merged_branch(ws: Workspace, parent: str, message: str) -> branches.Source |
 
 def fold_merges(ws: Workspace, old: str, new: str) -> list[str]:
     """Merge the memory of every branch merged in ``old..new`` into this branch's memory."""
+    from gitmem.services.merging import merge_into
+
     done = []
     for commit in ws.repo.commits_between(old, new, limit=2000):
         for parent in commit.parents[1:]:
@@ -118,13 +123,15 @@ def fold_merges(ws: Workspace, old: str, new: str) -> list[str]:
 def fold_upstream(ws: Workspace) -> list[str]:
     """Memory fetched for the upstream (by ``git codex fetch`` or a plain ``git fetch`` with
     the memory refspec): checked once per tip, then merged into this branch's memory."""
+    from gitmem.services import branches
+
     upstream = ws.repo.upstream(ws.branch)
     if upstream is None:
         return []
     remote, branch = upstream
     tip = ws.repo.ref_target(branches.remote_memory_ref(remote, branch))
     mine = ws.repo.ref_target(ws.ref)
-    if tip is None or mine is None or tip == mine or ws.repo.is_ancestor(tip, mine):
+    if tip is None or mine is None or tip == mine:  # merge_remote_memory checks tip is a commit
         return []
     from gitmem.services.sync import SyncReport, merge_remote_memory
 
@@ -155,6 +162,8 @@ def check(ws: Workspace) -> Drift:
         drift.warning = "cannot tell how history moved (shallow clone); memory left as is"
         events.record(ws.repo, "drift", drift=kind, branch=ws.branch)
         return drift
+    from gitmem.services import branches
+
     drift.actions.extend(branches.ensure_memory(ws))
     last = seen.get("head") if kind == "ahead" else seen_head_of(ws, ws.branch)
     if last and ws.head and last != ws.head and ws.repo.has_object(last) and ws.repo.is_ancestor(last, ws.head):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
@@ -78,16 +79,18 @@ def resolve(ids: Iterable[str], given: str) -> str:
 
 def short_ids(ids: Iterable[str]) -> dict[str, str]:
     """Shortest unique prefix of each id, at least MIN_PREFIX characters after ``t-``."""
-    ordered = sorted(ids)
-    out = {}
-    for i, task_id in enumerate(ordered):
-        common = 0
-        for other in (ordered[i - 1] if i else "", ordered[i + 1] if i + 1 < len(ordered) else ""):
-            n = 0
-            while n < min(len(task_id), len(other)) and task_id[n] == other[n]:
-                n += 1
-            common = max(common, n)
-        out[task_id] = task_id[: max(len(ID_PREFIX) + MIN_PREFIX, common + 1)]
+    pending = list(ids)
+    out: dict[str, str] = {}
+    length = len(ID_PREFIX) + MIN_PREFIX
+    while pending:
+        counts = Counter(i[:length] for i in pending)
+        rest = []
+        for task_id in pending:
+            if counts[task_id[:length]] == 1 or length >= len(task_id):
+                out[task_id] = task_id[:length]
+            else:
+                rest.append(task_id)
+        pending, length = rest, length + 1
     return out
 
 

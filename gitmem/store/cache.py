@@ -20,6 +20,7 @@ from gitmem.git.repo import Repo
 from gitmem.models import Status, Task
 from gitmem.store.local import clone_dir, write_atomic
 
+_STATUSES = {s.value: s for s in Status}
 CACHE_VERSION = 2
 CACHE_FILE = f"summaries-v{CACHE_VERSION}.marshal"
 
@@ -46,7 +47,7 @@ class TaskSummary:
 
     @property
     def status(self) -> Status:
-        return Status(self.status_value)
+        return _STATUSES[self.status_value]
 
     @classmethod
     def of(cls, task: Task) -> TaskSummary:
@@ -81,8 +82,9 @@ def _summary(raw: object) -> TaskSummary | None:
         return None
     try:
         summary = TaskSummary(*raw)
-        summary.status  # noqa: B018 - validates the stored status
-    except (TypeError, ValueError):
+        if summary.status_value not in _STATUSES:
+            return None
+    except TypeError:
         return None
     return summary
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitmem.constants import FORMAT_VERSION, MAX_BLOB
-from gitmem.errors import CorruptMemory
+from gitmem.errors import CORRUPT_HINT, CorruptMemory
 from gitmem.git.repo import Repo
 from gitmem.models import Meta, Session, Stamp, Task
 from gitmem.store import aliases, cache, records
@@ -53,11 +53,15 @@ class Snapshot:
         return self._task_blobs
 
     def _document(self, task_id: str) -> dict[str, Any]:
-        oid = self.task_blobs[task_id]
+        oid = self._task_blobs.get(task_id) if self._task_blobs is not None else None
+        if oid is None and self.tree is not None:
+            oid = self.repo.entry_id(self.tree, task_path(task_id))
+        if oid is None:
+            raise KeyError(task_id)
         where = f"{self.ref}:{task_path(task_id)} (blob {oid[:12]})"
         data = self.repo.read_blob(oid)
         if len(data) > MAX_BLOB:
-            raise CorruptMemory(f"{where} is larger than {MAX_BLOB} bytes", hint="run 'git codex fsck'")
+            raise CorruptMemory(f"{where} is larger than {MAX_BLOB} bytes", hint=CORRUPT_HINT)
         return loads(data, where)
 
     def tasks_tree(self) -> str | None:
@@ -82,14 +86,14 @@ class Snapshot:
         cached = self._tasks.get(task_id)
         if cached is None:
             doc = self._document(task_id)
-            where = f"{self.ref}:{task_path(task_id)}"
+            where = f"{self.ref}:{task_path(task_id)} (blob {self.task_blobs[task_id][:12]})"
             try:
                 cached = records.task_from_document(doc)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise CorruptMemory(f"{where} is not a valid task record ({exc})",
-                                    hint="run 'git codex fsck'; 'git codex undo' restores the previous memory") from exc
+                                    hint=CORRUPT_HINT) from exc
             if cached.id != task_id:
-                raise CorruptMemory(f"{where} holds task {cached.id!r}", hint="run 'git codex fsck'")
+                raise CorruptMemory(f"{where} holds task {cached.id!r}", hint=CORRUPT_HINT)
             self._tasks[task_id] = cached
         return cached
 
@@ -149,8 +153,13 @@ class MemoryStore:
         info = self.repo.commit_info(commit)
         meta_data = self.repo.blob_at(info.tree, META_PATH)
         if meta_data is None:
-            raise CorruptMemory(f"{ref} ({commit[:12]}) has no {META_PATH}", hint="run 'git codex fsck'")
-        meta = records.decode_meta(meta_data, f"{ref}:{META_PATH}")
+            raise CorruptMemory(f"{ref} ({commit[:12]}) has no {META_PATH}", hint=CORRUPT_HINT)
+        try:
+            meta = records.decode_meta(meta_data, f"{ref}:{META_PATH}")
+        except CorruptMemory as exc:
+            blob = self.repo.blob_id_at(info.tree, META_PATH) or "?"
+            raise CorruptMemory(f"{exc.message} (blob {blob[:12]})", hint=exc.hint if "upgrade" in (exc.hint or "")
+                                else CORRUPT_HINT) from exc
         sessions = {
             name[: -len(".toml")]: oid
             for name, (oid, is_tree) in self.repo.tree_entries(info.tree, SESSIONS_DIR).items()

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Codex CLI ``notify`` program: log each finished turn in gitmem and mirror its plan.
+
+Codex runs the ``notify`` command from ``~/.codex/config.toml`` after every agent turn,
+with one JSON argument: ``{"type": "agent-turn-complete", "thread-id", "turn-id", "cwd",
+"input-messages": [...], "last-assistant-message": "..."}``. This script
+
+1. runs ``git codex session log`` in that ``cwd`` with the prompt and the answer, and
+2. finds the thread's rollout under ``$CODEX_HOME/sessions`` and pipes its newest
+   ``update_plan`` arguments to ``git codex plan sync --format codex``.
+
+It never fails the turn: every problem is ignored (Codex ignores notify's exit status).
+Install: ``notify = ["python3", "/path/to/contrib/codex/notify.py"]`` in config.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _git_codex(cwd: str, *args: str, stdin: str | None = None) -> None:
+    env = {**os.environ, "GITMEM_AGENT": os.environ.get("GITMEM_AGENT", "codex")}
+    subprocess.run(["git", "codex", *args], cwd=cwd, input=stdin, text=True, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False)
+
+
+def _last_plan(thread: str) -> str | None:
+    home = Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex") / "sessions"
+    files = sorted(home.rglob(f"rollout-*{thread}.jsonl")) if thread else []
+    plan = None
+    for line in files[-1].read_text(encoding="utf-8", errors="replace").splitlines() if files else []:
+        if '"update_plan"' not in line:
+            continue
+        try:
+            payload = json.loads(line).get("payload") or {}
+        except ValueError:
+            continue
+        if payload.get("type") == "function_call" and payload.get("name") == "update_plan":
+            plan = payload.get("arguments")
+    return plan if isinstance(plan, str) else None
+
+
+def main(argv: list[str]) -> int:
+    try:
+        event = json.loads(argv[1]) if len(argv) > 1 else {}
+    except ValueError:
+        return 0
+    if event.get("type") != "agent-turn-complete":
+        return 0
+    cwd = event.get("cwd") or os.getcwd()
+    prompts = [m for m in event.get("input-messages") or [] if isinstance(m, str)]
+    summary = (prompts[-1] if prompts else "(turn)")[:1500]
+    answer = event.get("last-assistant-message")
+    if isinstance(answer, str) and answer.strip():
+        summary += "\n→ " + answer.strip()[:1500]
+    try:
+        _git_codex(cwd, "session", "log", summary)
+        plan = _last_plan(str(event.get("thread-id") or ""))
+        if plan:
+            _git_codex(cwd, "plan", "sync", "--format", "codex", stdin=plan)
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

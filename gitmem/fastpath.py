@@ -1,0 +1,165 @@
+"""Answers repeated reads before click or pygit2 are imported.
+
+Agents ask the same questions every turn (``tasks next --json``, ``status``). After a read
+runs normally, its output is kept with a *state key*: the bytes of HEAD, of every ref that
+can change the answer (the branch, all memory, claims and fetched-memory refs, packed-refs),
+of the config files, of this worktree's seen point, and the environment that matters.
+When the next identical read finds the same key, the kept output is the answer: nothing it
+depends on has changed. Any difference, or any doubt, falls through to the normal path.
+Only the standard library is used here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+CACHEABLE = {("tasks", "next"), ("tasks", "list"), ("status",)}
+_FLAGS = {"--json", "--all"}
+RESPONSES = "responses-v1.json"
+MAX_ENTRIES = 32
+
+
+def _git_dirs(start: str) -> tuple[str, str] | None:
+    """(worktree git dir, common git dir) for ``start``, or None if unsure."""
+    path = os.path.abspath(start)
+    while True:
+        dotgit = os.path.join(path, ".git")
+        if os.path.isdir(dotgit):
+            git_dir = dotgit
+            break
+        if os.path.isfile(dotgit):
+            try:
+                with open(dotgit, encoding="utf-8") as fh:
+                    line = fh.read().strip()
+            except OSError:
+                return None
+            if not line.startswith("gitdir: "):
+                return None
+            git_dir = os.path.normpath(os.path.join(path, line[len("gitdir: "):]))
+            break
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    common = git_dir
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as fh:
+            common = os.path.normpath(os.path.join(git_dir, fh.read().strip()))
+    except OSError:
+        pass
+    return git_dir, common
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b"-"
+
+
+def _stat(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
+
+def state_key(git_dir: str, common: str) -> str | None:
+    """A digest of everything a cached read depends on; None when it cannot be trusted."""
+    head = _read(os.path.join(git_dir, "HEAD"))
+    if not head.startswith(b"ref: refs/heads/"):
+        return None  # detached HEAD: leave it to the full path
+    digest = hashlib.sha1(head)
+    branch_ref = head[5:].strip().decode("utf-8", "replace")
+    digest.update(_read(os.path.join(common, branch_ref)))
+    for top in ("refs/codex", "refs/codex-remotes"):
+        for root, dirs, files in os.walk(os.path.join(common, top)):
+            dirs.sort()
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                digest.update(full.encode("utf-8", "surrogateescape") + b"\0" + _read(full))
+    home = os.environ.get("HOME", "")
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    for path in (os.path.join(common, "packed-refs"), os.path.join(common, "config"),
+                 os.path.join(git_dir, "config.worktree"), os.path.join(home, ".gitconfig"),
+                 os.path.join(xdg, "git", "config")):
+        digest.update(_stat(path).encode())
+    digest.update(_read(os.path.join(git_dir, "codex", "seen.json")))
+    for name in ("GITMEM_AGENT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_DIR", "NO_COLOR"):
+        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
+    return digest.hexdigest()
+
+
+def request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
+    """(path, command words) when ``argv`` is a cacheable read, else None."""
+    args = list(argv)
+    path = "."
+    if args[:1] == ["-C"] and len(args) >= 2:
+        path, args = args[1], args[2:]
+    words = tuple(a for a in args if not a.startswith("-"))
+    flags = [a for a in args if a.startswith("-")]
+    if words not in CACHEABLE or any(f not in _FLAGS for f in flags):
+        return None
+    return path, tuple(args)
+
+
+def _responses_path(common: str) -> str:
+    return os.path.join(common, "codex", "cache", RESPONSES)
+
+
+def _load(common: str) -> dict[str, dict[str, str]]:
+    try:
+        with open(_responses_path(common), encoding="utf-8") as fh:
+            value = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def answer(argv: Sequence[str]) -> bool:
+    """Print the kept answer to ``argv`` if the repository is as it was; True if answered."""
+    if sys.stdout.isatty():
+        return False  # colour and widths depend on the terminal
+    found = request(argv)
+    dirs = _git_dirs(found[0]) if found else None
+    if found is None or dirs is None:
+        return False
+    key = state_key(*dirs)
+    entry = _load(dirs[1]).get(f"{dirs[0]}\0" + "\0".join(found[1]))
+    if key is None or not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("out"), str):
+        return False
+    sys.stdout.write(entry["out"])
+    sys.stdout.flush()
+    return True
+
+
+def remember(argv: Sequence[str], output: str) -> None:
+    """Keep the output of a read that just ran in full, keyed by the state after it."""
+    found = request(argv)
+    dirs = _git_dirs(found[0]) if found else None
+    if found is None or dirs is None:
+        return
+    key = state_key(*dirs)
+    if key is None:
+        return
+    responses = _load(dirs[1])
+    name = f"{dirs[0]}\0" + "\0".join(found[1])
+    responses.pop(name, None)
+    responses[name] = {"key": key, "out": output}
+    while len(responses) > MAX_ENTRIES:
+        responses.pop(next(iter(responses)))
+    path = _responses_path(dirs[1])
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(responses, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass

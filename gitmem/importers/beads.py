@@ -1,0 +1,70 @@
+"""beads ``issues.jsonl``: one issue per line with its labels and typed dependencies.
+
+``blocks`` edges become ``depends_on``, ``parent-child`` sets the parent, ``related`` and
+``discovered-from`` become ``related``. Closed issues are completed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gitmem.importers.records import Tally, TaskRecord, read_jsonl
+
+STATUS = {"open": "pending", "in_progress": "in_progress", "blocked": "blocked", "closed": "completed",
+          "deferred": "pending", "pinned": "pending", "hooked": "in_progress", "tombstone": "cancelled"}
+KIND = {"epic": "epic", "milestone": "milestone"}
+
+
+def _priority(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 4 else 2
+
+
+def _description(issue: dict[str, Any]) -> str:
+    parts = [str(issue.get("description") or "").strip()]
+    for key, label in (("design", "Design"), ("acceptance_criteria", "Acceptance criteria"), ("notes", "Notes")):
+        if isinstance(issue.get(key), str) and issue[key].strip():
+            parts.append(f"{label}:\n{issue[key].strip()}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def read(path: Path, tally: Tally) -> list[TaskRecord]:
+    out: list[TaskRecord] = []
+    for line in read_jsonl(path, tally):
+        issue = line.value
+        where = f"{path}:{line.number}"
+        if not isinstance(issue.get("id"), str) or not issue["id"]:
+            tally.skip("issue without an id", where)
+            continue
+        issue_id = issue["id"]
+        deps, related, parent = [], [], None
+        for dep in issue.get("dependencies") or []:
+            if not isinstance(dep, dict) or not isinstance(dep.get("depends_on_id"), str):
+                continue
+            if dep.get("issue_id") not in (None, issue_id):
+                continue
+            kind = dep.get("type") or "blocks"
+            if kind == "blocks":
+                deps.append(dep["depends_on_id"])
+            elif kind == "parent-child":
+                parent = dep["depends_on_id"]
+            else:
+                related.append(dep["depends_on_id"])
+        status_word = str(issue.get("status") or "open")
+        status = STATUS.get(status_word)
+        if status is None:
+            tally.skip(f"unknown status {status_word!r} (imported as pending)", where)
+            status = "pending"
+        issue_type = str(issue.get("issue_type") or "task")
+        labels = [str(v) for v in issue.get("labels") or [] if isinstance(v, str)]
+        if issue_type not in ("task", *KIND):
+            labels.append(issue_type)
+        extra = {k: issue[k] for k in ("id", "issue_type", "status", "created_at", "closed_at", "external_ref")
+                 if isinstance(issue.get(k), str)}
+        out.append(TaskRecord(
+            key=issue_id, title=str(issue.get("title") or ""), description=_description(issue), status=status,
+            priority=_priority(issue.get("priority")), kind=KIND.get(issue_type, "task"), parent=parent,
+            depends_on=tuple(deps), related=tuple(related), labels=tuple(dict.fromkeys(labels)),
+            owner=issue["assignee"] if isinstance(issue.get("assignee"), str) and issue["assignee"] else None,
+            extra=extra,
+        ))
+    return out

@@ -1,0 +1,240 @@
+"""Imports: Codex and Claude Code sessions, Task Master, beads and JSON-lines task files.
+
+Every import reads and checks all of its input first, then writes one memory commit per
+memory it touches (a backup ref of that memory first). Re-importing finds the source ids
+already in memory and writes nothing. Lines and records it cannot use are counted in the
+report, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from base64 import b32encode
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from gitmem.errors import InvalidInput
+from gitmem.importers import beads, claude, codex, jsonl_tasks, taskmaster
+from gitmem.importers.records import SessionRecord, Tally, TaskRecord, clean
+from gitmem.models import Session, Stamp, Task, Turn
+from gitmem.services import branches
+from gitmem.services import import_tasks as tasks_build
+from gitmem.services.import_tasks import ImportReport
+from gitmem.services.plans import normalise, plan_index
+from gitmem.services.workspace import Workspace, utc_now
+from gitmem.store.memory import Change, Snapshot
+from gitmem.store.refnames import memory_ref
+from gitmem.store.sessions import encode_session, session_path
+
+Each = Callable[[Sequence[Path]], Iterable[Path]]
+FILE_SOURCES = ("taskmaster", "beads", "tasks")
+_READERS: dict[str, Callable[[Path, Tally], list[TaskRecord]]] = {
+    "taskmaster": taskmaster.read, "beads": beads.read, "tasks": jsonl_tasks.read,
+}
+
+
+def default_dir(source: str) -> Path:
+    if source == "codex":
+        return Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex") / "sessions"
+    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude") / "projects"
+
+
+def _merge_tally(report: ImportReport, tally: Tally) -> None:
+    report.skipped.update(tally.counts)
+    report.problems.extend(tally.problems[: max(0, tasks_build.MAX_PROBLEMS - len(report.problems))])
+
+
+def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Snapshot], Change | None]) -> None:
+    """Write ``build``'s change as one commit, backing the memory up first if it will change.
+
+    ``build`` may run several times (a check first, then CAS retries); each run starts from
+    the report as it was, so the report describes the run that was written.
+    """
+    def state() -> tuple[Any, ...]:
+        return report.skipped.copy(), list(report.problems), list(report.sessions), list(report.tasks)
+
+    def restore(saved: tuple[Any, ...]) -> None:
+        report.skipped, report.problems = saved[0].copy(), list(saved[1])
+        report.sessions, report.tasks = list(saved[2]), list(saved[3])
+
+    base = state()
+    first = ws.require_snapshot()
+    checked = build(first)
+    if checked is None:
+        return
+    after = state()
+
+    def make(snap: Snapshot) -> Change | None:
+        if snap.commit == first.commit and snap.commit is not None:
+            restore(after)  # the memory did not move since the check: reuse its work
+            return checked
+        restore(base)
+        return build(snap)
+
+    if ws.repo.ref_target(ws.ref):
+        saved = branches.backup(ws, ws.ref, f"import {report.source}")
+        if saved:
+            report.backups.append(saved)
+    change, commit = ws.write(make)
+    if change is not None and commit:
+        report.commits.append(commit)
+
+
+# -- task files -------------------------------------------------------------------------
+def import_file(ws: Workspace, source: str, path: Path) -> ImportReport:
+    """``import taskmaster|beads|tasks FILE``: every record in one memory commit."""
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}", hint=f"give the path of the {source} file to import")
+    report = ImportReport(source)
+    tally = Tally()
+    records = _READERS[source](path, tally)
+    _merge_tally(report, tally)
+
+    def build(snap: Snapshot) -> Change | None:
+        stamp = snap.stamp(ws.actor)
+        made, _ = tasks_build.build(snap, source, records, report, stamp=stamp, now=utc_now(),
+                                    known=tasks_build.imported_keys(snap, source))
+        if not made:
+            return None
+        return Change(f"import {source}: {len(made)} tasks from {path.name}", made, clock=stamp.lamport)
+
+    _backup_then_write(ws, report, build)
+    return report
+
+
+# -- sessions ---------------------------------------------------------------------------
+def session_id(record: SessionRecord) -> str:
+    """Deterministic: the same source session always maps to the same gitmem session id."""
+    digits = "".join(c for c in record.started_at if c.isdigit())[:14].ljust(14, "0")
+    digest = b32encode(hashlib.sha1(f"{record.source}:{record.source_id}".encode()).digest()).decode().lower()
+    return f"s-{digits[:8]}t{digits[8:]}000000-{digest[:6]}"
+
+
+def _norm_remote(url: str) -> str:
+    text = url.strip().lower().rstrip("/")
+    text = text.split("://", 1)[-1]
+    text = text.rsplit("@", 1)[-1]
+    host, sep, rest = text.partition(":")
+    if sep and not rest.split("/", 1)[0].isdigit():
+        text = f"{host}/{rest}"
+    elif sep:
+        text = f"{host}/{rest.split('/', 1)[-1]}"
+    return text.removesuffix(".git")
+
+
+def belongs(ws: Workspace, record: SessionRecord) -> bool:
+    """The session ran inside this repository, or recorded one of its remotes."""
+    root = Path(os.path.realpath(ws.repo.workdir or ws.repo.git_dir))
+    for cwd in record.cwds:
+        where = Path(os.path.realpath(cwd))
+        if where == root or root in where.parents:
+            return True
+    if record.remote:
+        remotes = {_norm_remote(u) for u in ws.repo.remote_urls().values()}
+        return _norm_remote(record.remote) in remotes
+    return False
+
+
+def _turns(record: SessionRecord, sid: str) -> tuple[Turn, ...]:
+    out = []
+    for n, turn in enumerate(record.turns):
+        summary = clean(turn.request, 1500) or "(no prompt text)"
+        if turn.answer:
+            summary += "\n→ " + clean(turn.answer, 1500)
+        turn_id = "u-" + hashlib.sha1(f"{sid}:{n}".encode()).hexdigest()[:8]
+        actions = tuple(dict.fromkeys(a for a in (clean(x, 500) for x in turn.actions) if a))
+        out.append(Turn(turn_id, turn.at or record.started_at, summary, actions=actions))
+    return tuple(out)
+
+
+def _plan_records(record: SessionRecord, sid: str, seen_calls: set[str]) -> list[TaskRecord]:
+    """Tasks of the session's last plan not already claimed by an earlier (parent) rollout."""
+    own = [p for p in record.plans if p.call_id not in seen_calls]
+    seen_calls.update(p.call_id for p in record.plans)
+    if not own:
+        return list(record.tasks)
+    last = own[-1]
+    steps = [TaskRecord(key=f"{record.source_id}#plan:{n}", title=s.text, status=s.status, priority=s.priority,
+                        plan_key=normalise(s.text), extra={"session": sid, "call_id": last.call_id})
+             for n, s in enumerate(last.steps)]
+    return steps + list(record.tasks)
+
+
+def _session(ws: Workspace, record: SessionRecord, sid: str, branch: str, stamp: Stamp, plan: tuple[str, ...]) -> Session:
+    info: dict[str, Any] = {"source": record.source, "id": record.source_id, "file": Path(record.file).name}
+    for name in ("version", "commit", "remote"):
+        if getattr(record, name):
+            info[name] = getattr(record, name)
+    if record.cwds:
+        info["cwd"] = record.cwds[0]
+    head = record.commit if record.commit and ws.repo.has_object(record.commit) else ""
+    turns = _turns(record, sid)
+    last = record.turns[-1] if record.turns else None
+    summary = clean(last.answer or last.request, 500) if last else None
+    return Session(sid, record.source, branch, record.started_at or utc_now(), head, stamp, ended_at=record.ended_at,
+                   summary=summary or None, turns=turns, plan=plan, extra={"import": info})
+
+
+def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[TaskRecord]]], report: ImportReport) -> None:
+    source = report.source
+
+    def build(snap: Snapshot) -> Change | None:
+        stamp = snap.stamp(ws.actor)
+        live_ids, deleted = plan_index(snap)
+        plan_keys: dict[str, str] = {**dict.fromkeys(deleted, ""), **live_ids}
+        known = tasks_build.imported_keys(snap, source)
+        minted = tasks_build.Minter(snap.task_blobs)
+        blobs: dict[str, bytes | None] = {}
+        made: dict[str, Task] = {}
+        for record, sid, task_records in work:
+            if sid in snap.session_blobs:
+                report.skip("session already imported")
+                continue
+            new, ids = tasks_build.build(snap, source, task_records, report, stamp=stamp, now=utc_now(),
+                                         known=known, plan_keys=plan_keys, minted=minted)
+            made.update(new)
+            plan_keys.update({t.plan_key: t.id for t in new.values() if t.plan_key})
+            known.update({k: v for k, v in ids.items() if v in new})
+            plan = tuple(i for i in (ids.get(t.key) for t in task_records if t.plan_key) if i)
+            blobs[session_path(sid)] = encode_session(_session(ws, record, sid, ws.branch, stamp, plan))
+            report.sessions.append(sid)
+        if not blobs:
+            return None
+        return Change(f"import {source}: {len(blobs)} sessions, {len(made)} tasks", made, blobs=blobs, clock=stamp.lamport)
+
+    _backup_then_write(ws, report, build)
+
+
+def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = iter) -> ImportReport:
+    """``import codex|claude [DIR]``: the sessions that ran in this repository."""
+    root = root or default_dir(source)
+    if not root.is_dir():
+        raise InvalidInput(f"no such directory: {root}", hint=f"give the directory holding the {source} sessions")
+    report = ImportReport(source)
+    tally = Tally()
+    files = codex.find_rollouts(root, tally) if source == "codex" else claude.find_transcripts(root)
+    if not files:
+        pattern = "rollout-*.jsonl" if source == "codex" else "*.jsonl"
+        raise InvalidInput(f"no {source} sessions ({pattern}) under {root}",
+                           hint="pass the directory that holds them, e.g. ~/.codex/sessions or ~/.claude/projects")
+    read = codex.read_rollout if source == "codex" else claude.read_transcript
+    groups: dict[str, list[tuple[SessionRecord, str, list[TaskRecord]]]] = {}
+    seen_calls: set[str] = set()
+    for path in each(files):
+        record = read(path, tally)
+        if record is None:
+            continue
+        sid = session_id(record)
+        task_records = _plan_records(record, sid, seen_calls)
+        if not belongs(ws, record):
+            tally.skip("session of another repository")
+            continue
+        wanted = record.branch if record.branch and ws.repo.ref_target(memory_ref(record.branch)) else ws.branch
+        groups.setdefault(wanted, []).append((record, sid, task_records))
+    _merge_tally(report, tally)
+    for branch, work in sorted(groups.items()):
+        _write_sessions(ws if branch == ws.branch else replace(ws, branch=branch), work, report)
+    return report

@@ -1,0 +1,50 @@
+"""Repeated reads are answered from kept output only while nothing they depend on changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import git, run_git_codex
+
+
+def listed(repo: Path) -> list[str]:
+    result = run_git_codex(repo, "tasks", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return sorted(t["title"] for t in json.loads(result.stdout)["tasks"])
+
+
+def test_kept_answers_follow_every_change(initialised: Path) -> None:
+    repo = initialised
+    run_git_codex(repo, "tasks", "add", "first")
+    assert listed(repo) == ["first"]
+    assert listed(repo) == ["first"]  # answered from the kept output
+    assert (repo / ".git" / "codex" / "cache" / "responses-v1.json").exists()
+
+    run_git_codex(repo, "tasks", "add", "second")
+    assert listed(repo) == ["first", "second"]
+
+    git(repo, "switch", "-q", "-c", "side")
+    run_git_codex(repo, "tasks", "add", "side only")
+    assert listed(repo) == ["first", "second", "side only"]
+    git(repo, "switch", "-q", "main")
+    assert listed(repo) == ["first", "second"]
+
+    # A memory ref moved behind gitmem's back (a fetch, another tool) is noticed.
+    side = git(repo, "rev-parse", "refs/codex/branches/side").strip()
+    git(repo, "update-ref", "refs/codex/branches/main", side)
+    assert listed(repo) == ["first", "second", "side only"]
+
+    # Configuration counts too.
+    git(repo, "config", "codex.enabled", "false")
+    result = run_git_codex(repo, "tasks", "list", "--json")
+    assert result.returncode == 1 and "disabled" in result.stderr
+
+
+def test_a_corrupt_kept_answer_file_is_ignored(initialised: Path) -> None:
+    run_git_codex(initialised, "tasks", "add", "only")
+    assert listed(initialised) == ["only"]
+    (initialised / ".git" / "codex" / "cache" / "responses-v1.json").write_text("{not json")
+    assert listed(initialised) == ["only"]
+    status = run_git_codex(initialised, "status", "--json")
+    assert json.loads(status.stdout)["counts"] == {"pending": 1}

@@ -1,0 +1,214 @@
+"""``git codex import codex`` on the real Codex samples (copied, cwd rewritten) and on broken input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Result, git, memory_tip
+
+FORMATS = Path(__file__).resolve().parents[2] / "shared" / "formats"
+ROLLOUTS = FORMATS / "samples" / "codex-madshn-localpush" / "2026-02-23" / "raw" / "sessions"
+needs_samples = pytest.mark.skipif(
+    not ROLLOUTS.is_dir(), reason=f"format samples not found at {FORMATS} (../shared beside the checkout)"
+)
+Cli = Callable[..., Result]
+
+
+def plan_args(*steps: tuple[str, str]) -> str:
+    return json.dumps({"plan": [{"step": s, "status": st} for s, st in steps]})
+
+
+def copy_rollouts(dest: Path, repo: Path, plans: dict[str, str] | None = None) -> list[Path]:
+    """The real rollouts with session_meta.cwd set to ``repo`` (and redacted plan args replaced)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for src in sorted(ROLLOUTS.glob("rollout-*.jsonl")):
+        lines = src.read_text(encoding="utf-8").splitlines()
+        meta = json.loads(lines[0])
+        meta["payload"]["cwd"] = str(repo)
+        lines[0] = json.dumps(meta)
+        for n, line in enumerate(lines):
+            if plans and '"update_plan"' in line:
+                record = json.loads(line)
+                call = record["payload"]["call_id"]
+                if call in plans:
+                    record["payload"]["arguments"] = plans[call]
+                    lines[n] = json.dumps(record)
+        target = dest / src.name
+        target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out.append(target)
+    return out
+
+
+@needs_samples
+def test_real_rollouts_one_session_each_and_last_plan_tasks(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    plans = {
+        "call_1fojfiJmNKR4CDRKVRKlvVOS": plan_args(("Read the uploader", "in_progress"), ("Add retries", "pending")),
+        "call_nO8VChp58H9LoAvHBcM6Qktz": plan_args(
+            ("Read the uploader", "completed"), ("Add retries", "in_progress"), ("Write tests", "pending")
+        ),
+    }
+    copy_rollouts(tmp_path / "sessions", initialised, plans)
+    before = memory_tip(initialised)
+    report = cli("import", "codex", str(tmp_path / "sessions"), "--json").json()
+    assert report["imported"]["sessions"] == len(list(ROLLOUTS.glob("rollout-*.jsonl"))) == 6
+    assert report["imported"]["tasks"] == 3
+    assert report["skipped"]["unreadable update_plan call"] == 4  # the other rollouts' redacted plans
+    assert git(initialised, "rev-list", "--count", f"{before}..refs/codex/branches/main").strip() == "1"
+    assert report["backups"] and git(initialised, "rev-parse", report["backups"][0]).strip() == before
+    titles = {t["title"]: t["status"] for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}
+    assert titles == {"Read the uploader": "completed", "Add retries": "in_progress", "Write tests": "pending"}
+    sessions = cli("session", "list", "--json").json()["sessions"]
+    assert len(sessions) == 6 and all(s["agent"] == "codex" for s in sessions)
+    first = cli("session", "show", sessions[-1]["id"], "--json").json()["session"]
+    assert len(first["turns"]) == 5 and first["turns"][0]["actions"]
+    tip = memory_tip(initialised)
+    again = cli("import", "codex", str(tmp_path / "sessions"), "--json").json()
+    assert again["imported"] == {"sessions": 0, "tasks": 0} and again["skipped"]["session already imported"] == 6
+    assert memory_tip(initialised) == tip and not again["backups"]
+
+
+@needs_samples
+def test_rollouts_of_other_repositories_are_left_out(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    for src in ROLLOUTS.glob("rollout-*.jsonl"):
+        shutil.copy(src, tmp_path / src.name)
+    before = memory_tip(initialised)
+    report = cli("import", "codex", str(tmp_path), "--json").json()
+    assert report["imported"]["sessions"] == 0 and report["skipped"]["session of another repository"] == 6
+    assert memory_tip(initialised) == before
+
+
+@needs_samples
+def test_schema_fixture_with_unknown_types_does_not_fail(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    lines = (FORMATS / "samples" / "codex-jazzyalex-agent-sessions" / "small.jsonl").read_text().splitlines()
+    fixed = []
+    for line in lines:
+        record = json.loads(line)
+        if record.get("type") == "session_meta" and isinstance(record.get("payload"), dict):
+            record["payload"]["cwd"] = str(initialised)
+        fixed.append(json.dumps(record))
+    (tmp_path / "rollout-2026-08-01T10-00-00-00000000-0000-0000-0000-000000000000.jsonl").write_text("\n".join(fixed) + "\n")
+    result = cli("import", "codex", str(tmp_path), "--json")
+    assert result.json()["imported"]["sessions"] == 1
+
+
+def meta_line(repo: Path, sid: str, **extra: object) -> str:
+    payload = {"id": sid, "timestamp": "2026-03-01T10:00:00.000Z", "cwd": str(repo), "cli_version": "0.110.0", **extra}
+    return json.dumps({"timestamp": "2026-03-01T10:00:00.100Z", "type": "session_meta", "payload": payload})
+
+
+def item(kind: str, payload: dict[str, object], at: str = "2026-03-01T10:00:05.000Z") -> str:
+    return json.dumps({"timestamp": at, "type": kind, "payload": payload})
+
+
+def plan_call(call: str, *steps: tuple[str, str]) -> list[str]:
+    return [
+        item("response_item", {"type": "function_call", "name": "update_plan", "arguments": plan_args(*steps), "call_id": call}),
+        item("response_item", {"type": "function_call_output", "call_id": call, "output": "Plan updated"}),
+    ]
+
+
+SID = "019c0000-0000-7000-8000-000000000001"
+
+
+def test_broken_input_imports_what_it_can(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    good = [
+        meta_line(initialised, SID),
+        item("event_msg", {"type": "user_message", "message": "Fix the parser"}),
+        item(
+            "response_item",
+            {"type": "function_call", "name": "exec_command", "arguments": '{"cmd":"pytest -q"}', "call_id": "c1"},
+        ),
+        item("security_risk_score", {"score": 1}),
+        "not json at all",
+        *plan_call("call_a", ("Fix parser", "in_progress")),
+        item("event_msg", {"type": "agent_message", "message": "Parser fixed."}),
+    ]
+    (tmp_path / f"rollout-2026-03-01T10-00-00-{SID}.jsonl").write_text("\n".join(good) + '\n{"timestamp":"2026-03-01T1')
+    (tmp_path / "rollout-2026-03-01T11-00-00-019c0000-0000-7000-8000-000000000002.jsonl").write_bytes(
+        b"\x00\xff\xfe garbage \x81\n\xc3\x28\n"
+    )
+    before = memory_tip(initialised)
+    result = cli("import", "codex", str(tmp_path))
+    assert "Traceback" not in result.err
+    report = cli("import", "codex", str(tmp_path), "--json").json()
+    assert report["imported"]["sessions"] == 0  # the first run imported it
+    assert "unreadable line" in report["skipped"] and "truncated last line" in report["skipped"]
+    assert report["skipped"]["unknown record type"] == 1 and report["skipped"]["empty rollout"] == 1
+    assert git(initialised, "rev-list", "--count", f"{before}..refs/codex/branches/main").strip() == "1"
+    session = cli("session", "list", "--json").json()["sessions"][0]
+    turn = cli("session", "show", session["id"], "--json").json()["session"]["turns"][0]
+    assert turn["summary"].startswith("Fix the parser") and "Parser fixed." in turn["summary"]
+    assert turn["actions"] == ["pytest -q"]
+    assert [t["title"] for t in cli("tasks", "list", "--json").json()["tasks"]] == ["Fix parser"]
+
+
+def test_directory_without_rollouts_is_a_clear_error(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    result = cli("import", "codex", str(tmp_path), expect=1)
+    assert result.err.startswith("error: no codex sessions") and "hint:" in result.err
+    assert cli("import", "codex", str(tmp_path / "missing"), expect=1).err.startswith("error: no such directory")
+
+
+def test_legacy_layout_matched_by_remote_and_forks_deduplicated(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    git(initialised, "remote", "add", "origin", "https://github.com/me/proj.git")
+    legacy = [
+        json.dumps(
+            {
+                "id": SID,
+                "timestamp": "2025-08-20T17:24:21.123Z",
+                "instructions": None,
+                "git": {"branch": "main", "repository_url": "git@github.com:me/proj.git"},
+            }
+        ),
+        json.dumps({"type": "message", "role": "user", "content": [{"type": "input_text", "text": "add a CLI flag"}]}),
+        json.dumps(
+            {
+                "type": "function_call",
+                "name": "update_plan",
+                "arguments": plan_args(("Read code", "in_progress")),
+                "call_id": "call_1",
+            }
+        ),
+        json.dumps({"type": "function_call_output", "call_id": "call_1", "output": "Plan updated"}),
+        json.dumps({"record_type": "state"}),
+    ]
+    (tmp_path / f"rollout-2025-08-20-{SID}.jsonl").write_text("\n".join(legacy) + "\n")
+    child = "019c0000-0000-7000-8000-000000000003"
+    fork = [
+        meta_line(tmp_path / "elsewhere", child, forked_from_id=SID, git={"repository_url": "https://github.com/me/proj"}),
+        *plan_call("call_1", ("Read code", "in_progress")),
+        item("event_msg", {"type": "user_message", "message": "continue"}),
+    ]
+    (tmp_path / f"rollout-2026-03-01T10-00-00-{child}.jsonl").write_text("\n".join(fork) + "\n")
+    report = cli("import", "codex", str(tmp_path), "--json").json()
+    assert report["imported"] == {"sessions": 2, "tasks": 1}
+    legacy_session = [s for s in cli("session", "list", "--json").json()["sessions"] if s["started_at"].startswith("2025")]
+    assert legacy_session and len(legacy_session[0]["turns"]) == 1
+
+
+def test_sessions_land_in_the_recorded_branch_memory(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    git(initialised, "checkout", "-q", "-b", "feature")
+    cli("status")
+    git(initialised, "checkout", "-q", "main")
+    lines = [
+        meta_line(initialised, SID, git={"branch": "feature"}),
+        item("event_msg", {"type": "user_message", "message": "work on the feature"}),
+    ]
+    (tmp_path / f"rollout-2026-03-01T10-00-00-{SID}.jsonl").write_text("\n".join(lines) + "\n")
+    main_before = memory_tip(initialised)
+    cli("import", "codex", str(tmp_path))
+    assert memory_tip(initialised) == main_before
+    assert cli("session", "list", "--json", cwd=initialised).json()["sessions"] == []
+    git(initialised, "checkout", "-q", "feature")
+    assert len(cli("session", "list", "--json").json()["sessions"]) == 1
+
+
+def test_help_has_examples(cli: Cli) -> None:
+    for args in (("import", "-h"), ("import", "codex", "-h"), ("import", "tasks", "-h"), ("mcp", "-h")):
+        assert "Example" in cli(*args).out

@@ -1,0 +1,66 @@
+"""contrib/: the Claude Code TodoWrite hook and the Codex notify script drive a real repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Result
+
+CONTRIB = Path(__file__).resolve().parents[1] / "contrib"
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def path_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    bindir = Path(sys.executable).parent
+    if not (bindir / "git-codex").exists():
+        pytest.skip("git-codex is not installed beside this Python (pip install -e .)")
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    return dict(os.environ)
+
+
+def test_claude_posttooluse_hook_syncs_todowrite(initialised: Path, cli: Cli, path_env: dict[str, str]) -> None:
+    settings = json.loads((CONTRIB / "claude" / "settings.json").read_text())
+    assert settings["hooks"]["PostToolUse"][0]["matcher"] == "TodoWrite"
+    assert "git codex context" in settings["hooks"]["SessionStart"][0]["hooks"][0]["command"]
+    event = {"session_id": "abc", "hook_event_name": "PostToolUse", "tool_name": "TodoWrite", "cwd": str(initialised),
+             "tool_input": {"todos": [{"content": "Write docs", "status": "in_progress", "activeForm": "Writing docs"}]},
+             "tool_response": {"oldTodos": [], "newTodos": []}}
+    done = subprocess.run(["sh", str(CONTRIB / "claude" / "todowrite-hook.sh")], cwd=initialised, input=json.dumps(event),
+                          text=True, capture_output=True, env=path_env)
+    assert done.returncode == 0, done.stderr
+    assert [t["title"] for t in cli("tasks", "list", "--json").json()["tasks"]] == ["Write docs"]
+
+
+def test_codex_notify_logs_turn_and_syncs_plan(initialised: Path, cli: Cli, tmp_path: Path, path_env: dict[str, str]) -> None:
+    thread = "019c0000-0000-7000-8000-00000000abcd"
+    day = tmp_path / "codex" / "sessions" / "2026" / "03" / "01"
+    day.mkdir(parents=True)
+    call = {"type": "function_call", "name": "update_plan", "call_id": "c1",
+            "arguments": json.dumps({"plan": [{"step": "Ship it", "status": "pending"}]})}
+    (day / f"rollout-2026-03-01T10-00-00-{thread}.jsonl").write_text(
+        json.dumps({"timestamp": "2026-03-01T10:00:00.000Z", "type": "response_item", "payload": call}) + "\n")
+    event = {"type": "agent-turn-complete", "thread-id": thread, "turn-id": "1", "cwd": str(initialised),
+             "input-messages": ["ship the release"], "last-assistant-message": "Released."}
+    env = {**path_env, "CODEX_HOME": str(tmp_path / "codex")}
+    done = subprocess.run([sys.executable, str(CONTRIB / "codex" / "notify.py"), json.dumps(event)], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert [t["title"] for t in cli("tasks", "list", "--json").json()["tasks"]] == ["Ship it"]
+    sessions = cli("session", "list", "--json").json()["sessions"]
+    assert any(t["summary"] == "ship the release\n→ Released." for s in sessions for t in s["turns"])
+
+
+def test_completions_are_generated_scripts() -> None:
+    for shell in ("bash", "zsh", "fish"):
+        text = (CONTRIB / "completions" / f"git-codex.{shell}").read_text()
+        assert "_GIT_CODEX_COMPLETE" in text
+    assert shutil.which("sh")
