@@ -76,12 +76,14 @@ def gather(ws: Workspace) -> tuple[str, list[Item]]:
     doing = sorted((t for t in live.values() if t.status is Status.IN_PROGRESS), key=lambda t: t.priority)
     for n, t in enumerate(doing):
         items.append(Item("In progress", _line(t, short, f" (updated {age(t.updated_at, now)})"), 100 - n, {"id": t.id}))
-    for n, t in enumerate(x for x in graph.ready(tasks, holders, ws.agent) if x.status is not Status.IN_PROGRESS):
+    reasons = {t.id: graph.blockers(t, tasks, holders, ws.agent) for t in live.values() if not t.status.terminal}
+    ready = sorted((t for t in live.values() if t.id in reasons and not reasons[t.id]),
+                   key=lambda t: (t.status is not Status.IN_PROGRESS, t.priority, t.created_at, t.id))
+    for n, t in enumerate(x for x in ready if x.status is not Status.IN_PROGRESS):
         items.append(Item("Ready next", _line(t, short, f" P{t.priority}"), _rank(n, 80, 30), {"id": t.id}))
-    blocked = [t for t in live.values() if t.status is Status.BLOCKED or
-               (t.status is Status.PENDING and graph.blockers(t, tasks, holders, ws.agent))]
+    blocked = [t for t in live.values() if t.status is Status.BLOCKED or (t.status is Status.PENDING and reasons[t.id])]
     for n, t in enumerate(sorted(blocked, key=lambda t: (t.priority, t.created_at))):
-        why = "; ".join(graph.blockers(t, tasks, holders, ws.agent))
+        why = "; ".join(reasons[t.id])
         if t.status is Status.BLOCKED and t.block_reason:
             why = t.block_reason
         items.append(Item("Blocked", _line(t, short, f": {flat(why)[:160]}"), _rank(n, 50, 20), {"id": t.id}))
@@ -121,11 +123,20 @@ def render(header: str, items: list[Item], omitted: int) -> str:
 def brief(ws: Workspace, budget: int = DEFAULT_BUDGET) -> Brief:
     """The brief, fitted to ``budget`` characters by dropping the least important items."""
     header, items = gather(ws)
-    kept = sorted(items, key=lambda i: -i.importance)
-    omitted = 0
-    while kept and len(render(header, kept, omitted)) > budget:
-        kept.pop()
-        omitted += 1
+    ranked = sorted(items, key=lambda i: -i.importance)
+
+    def size(keep: int) -> int:
+        return len(render(header, ranked[:keep], len(ranked) - keep))
+
+    # The length grows with every item kept, so the most that fit is found by bisection.
+    low, high = 0, len(ranked)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(middle) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    kept, omitted = ranked[:low], len(ranked) - low
     text = render(header, kept, omitted)
     if len(text) > budget:
         # Not even the header fits: cut it, keep the count of what was left out.

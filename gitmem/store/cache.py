@@ -21,7 +21,7 @@ from gitmem.models import Status, Task
 from gitmem.store.local import clone_dir, write_atomic
 
 _STATUSES = {s.value: s for s in Status}
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CACHE_FILE = f"summaries-v{CACHE_VERSION}.marshal"
 
 
@@ -89,26 +89,50 @@ def _summary(raw: object) -> TaskSummary | None:
     return summary
 
 
+def _valid(cached: dict[str, tuple[str, tuple[Any, ...]]], task_id: str) -> tuple[str, TaskSummary] | None:
+    entry = cached.get(task_id)
+    if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)):
+        return None
+    summary = _summary(entry[1])
+    return (entry[0], summary) if summary is not None and summary.id == task_id else None
+
+
 def summaries(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
               decode: Callable[[str], Task]) -> dict[str, TaskSummary]:
-    """Summaries of the tasks in the ``tasks/`` tree ``tree``; ``blobs`` lists it on a miss."""
+    """Summaries of the tasks in the ``tasks/`` tree ``tree``.
+
+    Same tree as cached: no listing at all. Another tree: only the fan-out directories
+    whose subtree changed are listed (a write touches one or two), and only blobs the cache
+    does not hold are decoded. No usable cache: ``blobs`` lists everything.
+    """
     if tree is None:
         return {}
     cached_tree, cached = _load(repo)
     entries: Entries = {}
     if cached_tree == tree:
-        for task_id, entry in cached.items():
-            summary = _summary(entry[1]) if isinstance(entry, tuple) and len(entry) == 2 else None
-            if summary is None or summary.id != task_id:
+        for task_id in cached:
+            hit = _valid(cached, task_id)
+            if hit is None:
                 break
-            entries[task_id] = (str(entry[0]), summary)
+            entries[task_id] = hit
         else:
             return {k: v[1] for k, v in entries.items()}
-        entries = {}
-    for task_id, oid in blobs().items():
-        hit = cached.get(task_id)
-        summary = _summary(hit[1]) if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == oid else None
-        entries[task_id] = (oid, summary or TaskSummary.of(decode(task_id)))
+        cached, cached_tree = {}, ""
+    if cached_tree and repo.has_object(cached_tree):
+        old, new = repo.tree_entries(cached_tree), repo.tree_entries(tree)
+        changed = {d for d in set(old) | set(new) if old.get(d) != new.get(d)}
+        for task_id in cached:
+            hit = _valid(cached, task_id) if task_id[2:4] not in changed else None
+            if hit is not None:
+                entries[task_id] = hit
+        listing = {path.rsplit("/", 1)[-1][: -len(".toml")]: oid
+                   for d in sorted(changed) if new.get(d, ("", False))[1]
+                   for path, oid in repo.iter_blobs(tree, d) if path.endswith(".toml")}
+    else:
+        listing = dict(blobs())
+    for task_id, oid in listing.items():
+        hit = _valid(cached, task_id)
+        entries[task_id] = hit if hit is not None and hit[0] == oid else (oid, TaskSummary.of(decode(task_id)))
     with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
         write_atomic(_path(repo), marshal.dumps((tree, {k: (o, astuple(s)) for k, (o, s) in entries.items()})))
     return {k: v[1] for k, v in entries.items()}

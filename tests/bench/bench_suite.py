@@ -1,0 +1,251 @@
+"""The benchmark suite of issue 8 (a script, not a pytest test).
+
+    python tests/bench/bench_suite.py                     # 2,000 and 10,000 tasks
+    python tests/bench/bench_suite.py --tasks 2000 --runs 5
+
+It builds its own fixtures: a repository of 5,000 files whose memory holds N tasks and 200
+sessions. Every figure is the median of repeated cold runs (new processes) and is printed
+as a ratio to the floor of the stack timed in the same run
+(``python -c "import pygit2; pygit2.Repository('.')"``):
+
+- reads with the kept-answer fast path warm, with only the summary cache warm, and with no
+  cache at all; ``context`` (relative ages: never a kept answer);
+- writes (``tasks add``, ``session log``, ``plan sync``) and their in-process cost;
+- ``git switch`` round trips with and without the hooks;
+- ``import tasks`` of 2,000 and 10,000 tasks;
+- Taskwarrior (``task``) and Task Master (``task-master``) side by side when installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_cli import build_repository, git, sealed_env  # noqa: E402
+
+PY = sys.executable
+FLOOR = [PY, "-c", "import pygit2; pygit2.Repository('.')"]
+PLAN_A = '{"plan": [{"step": "Bench step one", "status": "in_progress"}, {"step": "Bench step two", "status": "pending"}]}'
+PLAN_B = '{"plan": [{"step": "Bench step one", "status": "completed"}, {"step": "Bench step two", "status": "in_progress"}]}'
+
+
+def codex(*args: str) -> list[str]:
+    return [PY, "-m", "gitmem", *args]
+
+
+def median_ms(run: Callable[[int], None], runs: int, before: Callable[[], None] | None = None) -> float:
+    samples = []
+    for n in range(runs + 1):
+        if before:
+            before()
+        start = time.perf_counter()
+        run(n)
+        if n:  # the first run warms the OS cache and bytecode
+            samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def command(argv: Sequence[str], cwd: str, env: dict[str, str], stdin: str | None = None) -> Callable[[int], None]:
+    def run(_: int) -> None:
+        done = subprocess.run(list(argv), cwd=cwd, env=env, input=stdin, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
+    return run
+
+
+def add_files(repo: str, env: dict[str, str], count: int = 5000) -> None:
+    for n in range(count):
+        sub = os.path.join(repo, "src", f"d{n % 50:02d}")
+        os.makedirs(sub, exist_ok=True)
+        with open(os.path.join(sub, f"f{n}.txt"), "w", encoding="utf-8") as fh:
+            fh.write(f"file {n}\n")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", f"{count} files")
+
+
+def add_sessions(repo: str, count: int = 200) -> None:
+    from gitmem.models import Session, Turn
+    from gitmem.services.sessions import new_session_id
+    from gitmem.services.workspace import Workspace, utc_now
+    from gitmem.store.memory import Change, Snapshot
+    from gitmem.store.sessions import encode_session, session_path
+
+    ws = Workspace.open(repo)
+
+    def build(snap: Snapshot) -> Change:
+        stamp = snap.stamp(ws.actor)
+        blobs: dict[str, bytes | None] = {}
+        for n in range(count):
+            sid = new_session_id()
+            turns = tuple(Turn(f"u-{n}-{k}", utc_now(), f"turn {k} of session {n}", follow_ups=(f"follow {n}.{k}",))
+                          for k in range(3))
+            blobs[session_path(sid)] = encode_session(Session(sid, "bench", "main", utc_now(), ws.head or "", stamp,
+                                                              ended_at=utc_now(), summary=f"session {n}", turns=turns))
+        return Change(f"bench: {count} sessions", blobs=blobs, clock=stamp.lamport)
+
+    ws.write(build)
+
+
+def clear_cache(repo: str, keep_summaries: bool) -> Callable[[], None]:
+    def clear() -> None:
+        cache = os.path.join(repo, ".git", "codex", "cache")
+        for name in os.listdir(cache) if os.path.isdir(cache) else []:
+            if not (keep_summaries and name.startswith("summaries")):
+                os.remove(os.path.join(cache, name))
+    return clear
+
+
+def in_process_writes(repo: str, runs: int) -> dict[str, float]:
+    """Write work measured inside one process (no start-up): session log, plan sync, tasks start."""
+    from gitmem.services import plans, sessions, tasks
+    from gitmem.services.workspace import Workspace
+
+    out: dict[str, list[float]] = {"session log": [], "plan sync": [], "tasks start|complete|reopen": []}
+    target = tasks.add(Workspace.open(repo), "In-process bench target").id
+    for n in range(runs + 1):
+        t0 = time.perf_counter()
+        sessions.log_turn(Workspace.open(repo, agent="bench"), sessions.TurnInput(f"turn {n}"))
+        t1 = time.perf_counter()
+        fmt, steps, _ = plans.parse(PLAN_A if n % 2 else PLAN_B)
+        plans.sync(Workspace.open(repo, agent="bench"), steps, fmt)
+        t2 = time.perf_counter()
+        for verb in ("start", "complete", "reopen"):
+            tasks.transition(Workspace.open(repo), target, verb)
+        t3 = time.perf_counter()
+        if n:
+            out["session log"].append((t1 - t0) * 1000)
+            out["plan sync"].append((t2 - t1) * 1000)
+            out["tasks start|complete|reopen"].append((t3 - t2) * 1000 / 3)
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
+def switch_round_trips(repo: str, env: dict[str, str], hooks: bool, trips: int = 10) -> float:
+    """Total ms of ``trips`` switch round trips main -> other -> main."""
+    hooks_path = [] if hooks else ["-c", "core.hooksPath=/dev/null"]
+    subprocess.run(["git", "branch", "-f", "bench-other"], cwd=repo, env=env, check=True)
+    start = time.perf_counter()
+    for _ in range(trips):
+        for branch in ("bench-other", "main"):
+            subprocess.run(["git", *hooks_path, "switch", "-q", branch], cwd=repo, env=env, check=True)
+    return (time.perf_counter() - start) * 1000
+
+
+def import_tasks(count: int, env: dict[str, str], root: str) -> float:
+    repo = os.path.join(root, f"import-{count}")
+    os.makedirs(repo)
+    git(repo, env, "init", "-q", "-b", "main")
+    git(repo, env, "commit", "-q", "--allow-empty", "-m", "initial")
+    subprocess.run(codex("-C", repo, "init", "--no-hooks"), env=env, check=True, capture_output=True)
+    path = os.path.join(root, f"tasks-{count}.jsonl")
+    with open(path, "w", encoding="utf-8") as fh:
+        for n in range(count):
+            deps = [f"x{n - 1}"] if n % 10 else []
+            fh.write(json.dumps({"id": f"x{n}", "title": f"Imported task {n}", "depends_on": deps}) + "\n")
+    start = time.perf_counter()
+    subprocess.run(codex("-C", repo, "import", "tasks", path), env=env, check=True, capture_output=True)
+    return (time.perf_counter() - start) * 1000
+
+
+def peers(count: int, root: str, env: dict[str, str], runs: int) -> list[tuple[str, float]]:
+    """Taskwarrior's equivalents on the same task count, when it is installed."""
+    rows: list[tuple[str, float]] = []
+    if not shutil.which("task"):
+        print("Taskwarrior (task) is not installed: no side-by-side figures", file=sys.stderr)
+    else:
+        data = os.path.join(root, f"taskwarrior-{count}")
+        os.makedirs(data)
+        rc = os.path.join(data, "taskrc")
+        with open(rc, "w", encoding="utf-8") as fh:
+            fh.write(f"data.location={data}\nconfirmation=off\nverbose=nothing\nhooks=off\n")
+        tw_env = {**env, "TASKRC": rc, "TASKDATA": data}
+        with open(os.path.join(data, "import.json"), "w", encoding="utf-8") as fh:
+            json.dump([{"description": f"Task {n}", "status": "pending", "entry": "20261122T000000Z",
+                        "uuid": f"00000000-0000-4000-8000-{n:012d}"} for n in range(count)], fh)
+        subprocess.run(["task", "import", os.path.join(data, "import.json")], env=tw_env, capture_output=True, check=True)
+        for name, argv in (("task next", ["task", "next"]), ("task list", ["task", "list"]),
+                           ("task add", ["task", "add", "bench"])):
+            rows.append((f"Taskwarrior: {name}", median_ms(command(argv, data, tw_env), runs)))
+    if not shutil.which("task-master"):
+        print("Task Master (task-master) is not installed: no side-by-side figures", file=sys.stderr)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, nargs="+", default=[2000, 10000], metavar="N")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    root = tempfile.mkdtemp(prefix="gitmem-suite-")
+    home = os.path.join(root, "home")
+    os.makedirs(home)
+    env = sealed_env(home)
+    os.environ.update(env)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    results: dict[int, list[tuple[str, float]]] = {}
+    try:
+        for count in args.tasks:
+            repo = os.path.join(root, f"repo-{count}")
+            os.makedirs(repo)
+            start = time.perf_counter()
+            build_repository(repo, count, env)
+            add_files(repo, env)
+            add_sessions(repo)
+            print(f"built {count} tasks, 200 sessions, 5,000 files in {time.perf_counter() - start:.1f} s",
+                  file=sys.stderr)
+            rows: list[tuple[str, float]] = [("floor", median_ms(command(FLOOR, repo, env), args.runs))]
+            for name, cmd in (("status", ["status"]), ("tasks next --json", ["tasks", "next", "--json"]),
+                              ("tasks list", ["tasks", "list"])):
+                run = command(codex(*cmd), repo, env)
+                rows.append((f"{name} (kept answer)", median_ms(run, args.runs)))
+                rows.append((f"{name} (summaries cached)", median_ms(run, args.runs, clear_cache(repo, True))))
+                rows.append((f"{name} (no cache)", median_ms(run, args.runs, clear_cache(repo, False))))
+            rows.append(("context", median_ms(command(codex("context"), repo, env), args.runs)))
+            rows.append(("context (no cache)", median_ms(command(codex("context"), repo, env), args.runs,
+                                                         clear_cache(repo, False))))
+            rows.append(("tasks add", median_ms(command(codex("tasks", "add", "Bench write"), repo, env), args.runs)))
+            rows.append(("session log", median_ms(command(codex("session", "log", "Bench turn"), repo, env), args.runs)))
+            plan = command(codex("plan", "sync", "-"), repo, env, PLAN_A)
+            plan_b = command(codex("plan", "sync", "-"), repo, env, PLAN_B)
+            rows.append(("plan sync (a change)", median_ms(lambda n: (plan if n % 2 else plan_b)(n), args.runs)))
+            for name, ms in in_process_writes(repo, args.runs).items():
+                rows.append((f"in-process: {name}", ms))
+            with_hooks = switch_round_trips(repo, env, True)
+            without = switch_round_trips(repo, env, False)
+            rows.append(("10 git switch round trips, hooks", with_hooks))
+            rows.append(("10 git switch round trips, no hooks", without))
+            rows.append(("hook cost per switch", (with_hooks - without) / 20))
+            rows.extend(peers(count, root, env, args.runs))
+            results[count] = rows
+        imports = [(f"import tasks {n}", import_tasks(n, env, root)) for n in (2000, 10000)]
+    finally:
+        if args.keep:
+            print(f"kept {root}", file=sys.stderr)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+    print(f"\nmedian of {args.runs} cold runs; Python {sys.version.split()[0]}; ratios to the floor of the same run\n")
+    for count, rows in results.items():
+        floor = rows[0][1]
+        print(f"| {count} tasks | ms | x floor |\n|---|---:|---:|")
+        for name, ms in rows:
+            ratio = "" if name.startswith(("in-process", "10 git")) else f"{ms / floor:.2f}x"
+            print(f"| {name} | {ms:.1f} | {ratio} |")
+        print()
+    print("| bulk import | s |\n|---|---:|")
+    for name, ms in imports:
+        print(f"| {name} | {ms / 1000:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
