@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from gitmem.models import ZERO, Element, LogEntry, Stamp, Task, Write, winner
+from gitmem.models import Element, LogEntry, Stamp, Task, Vector, Write, join, winner
 
 
 def conflict_entry(task_id: str, field: str, write: Write) -> LogEntry:
@@ -36,10 +36,12 @@ def visible_log(task: Task) -> list[LogEntry]:
     if revived:
         tomb = task.tombstone or {}
         entry_id = "r-" + hashlib.sha1(f"{task.id}\0{tomb!r}".encode()).hexdigest()[:12]
+        # updated_at moves with every edit; alone, it means the edit was a log entry.
+        what = ", ".join(n for n in revived if n != "updated_at") or "the log"
         entries.setdefault(
             entry_id,
             LogEntry(entry_id, str(tomb.get("at", "")), str(tomb.get("by", "")),
-                     f"deletion undone by a concurrent edit of {', '.join(sorted(revived))}"),
+                     f"deletion undone by a concurrent edit of {what}"),
         )
     return sorted(entries.values(), key=lambda e: (e.at, e.id))
 
@@ -85,15 +87,18 @@ def set_fields(task: Task, values: Mapping[str, Any], *, stamp: Stamp, now: str)
     return replace(task, registers=registers, log=log)
 
 
-def replaced(heads: Iterable[Write], stamp: Stamp) -> Stamp:
-    """The ``prev`` of a new write: the newest stamp it saw. Rewriting a head made with the
-    same stamp (two edits in one command) keeps that head's own prev, so prev < stamp."""
-    return max((w.prev if w.stamp == stamp else w.stamp for w in heads), default=ZERO)
+def replaced(heads: Iterable[Write], stamp: Stamp) -> Vector:
+    """The ``seen`` of a new write replacing ``heads``: each head and all it had seen.
+
+    Rewriting a head made with the same stamp (two edits in one command) takes only that
+    head's own ``seen``: the new write supersedes it, it never saw it as another write.
+    """
+    return join(*(w.seen if w.stamp == stamp else (w.stamp, *w.seen) for w in heads))
 
 
 def touch(task: Task, *, stamp: Stamp, now: str) -> Task:
-    prev = replaced(task.registers.get("updated_at", ()), stamp)
-    return replace(task, registers={**task.registers, "updated_at": (Write(now, stamp, prev),)})
+    seen = replaced(task.registers.get("updated_at", ()), stamp)
+    return replace(task, registers={**task.registers, "updated_at": (Write(now, stamp, seen),)})
 
 
 def add_element(task: Task, name: str, key: str, *, stamp: Stamp, now: str,
@@ -122,12 +127,11 @@ def append_log(task: Task, text: str, *, entry_id: str, stamp: Stamp, now: str) 
 
 
 def tombstone(task: Task, reason: str, *, stamp: Stamp, now: str) -> Task:
-    """Mark deleted, recording what the deletion saw so a concurrent edit can undo it."""
-    seen = {
-        name: str(max(w.stamp for w in heads))
-        for name, heads in task.registers.items()
-        if name not in ("deleted", "updated_at")
-    }
+    """Mark deleted, recording the version vector of every write the deletion saw (register
+    heads with what they had seen, set element stamps), so a concurrent edit undoes it.
+    The tombstone's own writes (``deleted``, ``updated_at``) are known by their stamp; an
+    edit made in the same command (same stamp) is covered by the step just before it."""
+    seen = [str(s if s != stamp else Stamp(s.lamport - 1, s.actor))
+            for s in task.seen_stamps() if s != stamp or s.lamport > 1]
     value = {"by": stamp.actor, "at": now, "reason": reason, "seen": seen}
-    # The tombstone's own write must not count as unseen: record it before writing.
     return set_fields(task, {"deleted": value}, stamp=stamp, now=now)

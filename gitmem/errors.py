@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+CORRUPT_HINT = (
+    "'git codex fsck' lists every problem; 'git codex undo' writes back the last good memory "
+    "('git codex restore REV' an earlier one, from 'git codex log')"
+)
+"""The remedy for memory that cannot be read."""
+
+
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError)
+"""What turning a malformed stored document into records can raise (wrapped as CorruptMemory)."""
+
 
 class GitmemError(Exception):
     """A user-facing failure: printed as ``error:`` plus an optional ``hint:``; exit 1."""

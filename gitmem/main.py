@@ -129,7 +129,7 @@ class _Recorder:
         if fastpath.request(args) is None or sys.stdout.isatty():
             return None
         recorder = cls(_Tee(sys.stdout), _Tee(sys.stderr))
-        sys.stdout, sys.stderr = recorder.out, recorder.err  # type: ignore[assignment]
+        sys.stdout, sys.stderr = recorder.out, recorder.err
         return recorder
 
     @staticmethod

@@ -1,16 +1,17 @@
 """Records as frozen dataclasses: stamps, registers, set elements, tasks, meta.
 
 Every mutable field of a task is a *register*: the set of writes not yet known to be
-superseded (usually one). A write carries its ``(lamport, actor)`` stamp and the stamp it
-replaced (``prev``), so a later write that saw it prunes it; concurrent writes stay side by
-side until the field is next written. Sets keep add/remove stamps per element; the log is
+superseded (usually one). A write carries its ``(lamport, actor)`` stamp and ``seen``, the
+version vector of the writes it knowingly replaced (per actor, the highest counter), so a
+later write that saw it prunes it; concurrent writes stay side by side until the field is
+next written. Sets keep add/remove stamps per element; the log is
 keyed by entry id. Everything here is pure data: no git, no TOML.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,26 @@ class Stamp:
 
 
 ZERO = Stamp(0, "")
+
+Vector = tuple[Stamp, ...]
+"""A version vector: at most one stamp per actor (the highest seen), sorted by actor."""
+
+
+def join(*parts: Iterable[Stamp]) -> Vector:
+    """The least vector covering every stamp given (per actor, the highest counter)."""
+    top: dict[str, Stamp] = {}
+    for part in parts:
+        for stamp in part:
+            kept = top.get(stamp.actor)
+            if kept is None or stamp.lamport > kept.lamport:
+                top[stamp.actor] = stamp
+    return tuple(top[a] for a in sorted(top))
+
+
+def covers(vector: Iterable[Stamp], stamp: Stamp) -> bool:
+    """Whether the write ``stamp`` is known to the vector: each actor's writes form a chain
+    (one memory ref, one CAS), so having seen ``n@a`` means having seen every ``m@a``, m <= n."""
+    return any(s.actor == stamp.actor and s.lamport >= stamp.lamport for s in vector)
 
 
 class Status(enum.Enum):
@@ -79,11 +100,15 @@ UNSET: Any = None
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """One write of a register: its value, its stamp and the stamp it replaced."""
+    """One write of a register: its value, its stamp and what it knowingly replaced.
+
+    ``seen`` is transitively closed: it covers every write the replaced heads had seen, so
+    "covers" is a strict partial order and pruning (``store.merge.prune``) is a join.
+    """
 
     value: Any
     stamp: Stamp
-    prev: Stamp = ZERO
+    seen: Vector = ()
 
 
 def winner(field_name: str, heads: tuple[Write, ...]) -> Write:
@@ -93,6 +118,28 @@ def winner(field_name: str, heads: tuple[Write, ...]) -> Write:
         if terminal:
             return max(terminal, key=lambda w: w.stamp)
     return max(heads, key=lambda w: w.stamp)
+
+
+def parse_vector(texts: Iterable[Any]) -> Vector:
+    """A stored vector (``["11@a", "5@b"]``) as stamps; ``ValueError`` if one is not a stamp."""
+    if isinstance(texts, (str, Mapping)):
+        raise ValueError(f"not a list of stamps: {texts!r}")
+    return tuple(Stamp.parse(str(t)) for t in texts)
+
+
+def tombstone_vector(tomb: Mapping[str, Any]) -> Vector:
+    """What a tombstone saw. Unreadable stamps are skipped (the task then counts as edited
+    after the deletion: kept, not lost); a pre-release table of per-field stamps is read as
+    the vector of its values."""
+    seen = tomb.get("seen", ())
+    texts = seen.values() if isinstance(seen, Mapping) else seen if isinstance(seen, (list, tuple)) else ()
+    out = []
+    for text in texts:
+        try:
+            out.append(Stamp.parse(str(text)))
+        except ValueError:
+            continue
+    return join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,30 +246,63 @@ class Task:
 
     @property
     def deleted(self) -> bool:
-        """Deleted, unless some field was written that the deletion never saw."""
-        tomb = self.tombstone
-        if not tomb:
+        """Deleted, unless something was written that the deletion never saw."""
+        if not self.tombstone:
             return False
         return not self.revived_by()
 
+    def _deletions(self) -> tuple[set[Stamp], Vector]:
+        """The stamps of the tombstone writes, and everything they saw (joined)."""
+        stamps: set[Stamp] = set()
+        vectors: list[Iterable[Stamp]] = []
+        for write in self.registers.get("deleted", ()):
+            if isinstance(write.value, Mapping):
+                stamps.add(write.stamp)
+                vectors.append(tombstone_vector(write.value))
+        return stamps, join(*vectors)
+
     def revived_by(self) -> list[str]:
-        """Fields with writes the tombstone did not see (a concurrent edit keeps the task)."""
-        tomb = self.tombstone or {}
-        seen = tomb.get("seen", {})
-        revived = []
-        for name, heads in self.registers.items():
-            if name in ("deleted", "updated_at"):
-                continue
-            limit = Stamp.parse(seen[name]) if name in seen else ZERO
-            if any(w.stamp > limit for w in heads):
+        """Fields with writes no deletion saw (a concurrent edit keeps the task).
+
+        Every register but ``deleted`` counts (``updated_at`` too, so any edit does) and so
+        does every set element's add and remove stamp; a tombstone's own writes do not (two
+        concurrent deletions do not undo each other).
+        """
+        if not self.tombstone:
+            return []
+        own, seen = self._deletions()
+
+        def unseen(stamp: Stamp) -> bool:
+            return stamp not in own and not covers(seen, stamp)
+
+        revived = [
+            name for name, heads in self.registers.items()
+            if name != "deleted" and any(unseen(w.stamp) for w in heads)
+        ]
+        for name, elements in self.sets.items():
+            if any(unseen(e.add) or (e.rm is not None and unseen(e.rm)) for e in elements.values()):
                 revived.append(name)
-        return revived
+        return sorted(revived)
+
+    def seen_stamps(self) -> Vector:
+        """The version vector of every write in this task: what a deletion of it sees."""
+        parts: list[Iterable[Stamp]] = []
+        for name, heads in self.registers.items():
+            for write in heads:
+                parts.append((write.stamp, *write.seen))
+                if name == "deleted" and isinstance(write.value, Mapping):
+                    parts.append(tombstone_vector(write.value))
+        for elements in self.sets.values():
+            for e in elements.values():
+                parts.append((e.add,) if e.rm is None else (e.add, e.rm))
+        return join(*parts)
 
     def conflicts(self) -> list[tuple[str, Write]]:
-        """Concurrent writes that lost to the shown value, per field."""
+        """Concurrent writes that lost to the shown value, per field (not ``updated_at``:
+        it is bookkeeping that every concurrent edit touches)."""
         out: list[tuple[str, Write]] = []
         for name, heads in self.registers.items():
-            if len(heads) > 1:
+            if len(heads) > 1 and name != "updated_at":
                 shown = winner(name, heads)
                 out.extend((name, w) for w in heads if w is not shown)
         return out

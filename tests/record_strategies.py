@@ -122,13 +122,17 @@ tomb_ops = st.builds(lambda r: Op("tomb", (r,)), user_text)
 any_op = st.one_of(set_ops(), add_ops(), rm_ops(), log_ops, tomb_ops)
 
 
+_NEW_FIELDS = st.lists(st.sampled_from(["description", "kind", "priority", "owner", "parent",
+                                        "target_commit", "plan_key", "metadata"]), unique=True)
+_NEW_SETS = {name: st.lists(SET_KEYS[name], max_size=3) for name in ("labels", "adr", "depends_on")}
+_ANY_TITLE = st.one_of(titles, long_titles)
+
+
 @st.composite
-def new_tasks(draw: st.DrawFn, actor: str, lamport: int = 1) -> Task:
+def new_tasks(draw: st.DrawFn, actor: str, lamport: int = 1, long_title: bool = True) -> Task:
     """A task as ``tasks add`` makes it."""
-    fields = {name: draw(REGISTER_VALUES[name]) for name in
-              draw(st.lists(st.sampled_from(["description", "kind", "priority", "owner", "parent",
-                                             "target_commit", "plan_key", "metadata"]), unique=True))}
-    sets = {name: draw(st.lists(SET_KEYS[name], max_size=3)) for name in ("labels", "adr", "depends_on")}
-    title = draw(st.one_of(titles, long_titles))
+    fields = {name: draw(REGISTER_VALUES[name]) for name in draw(_NEW_FIELDS)}
+    sets = {name: draw(strategy) for name, strategy in _NEW_SETS.items()}
+    title = draw(_ANY_TITLE if long_title else titles)
     return edits.new_task(draw(task_ids), title, stamp=Stamp(lamport, actor), now=draw(timestamps),
                           fields=fields, sets=sets)

@@ -124,13 +124,33 @@ def test_task_record_golden() -> None:
     assert data == encode_task(task)
 
 
+def test_merged_task_record_golden() -> None:
+    """Two actors (clone id + per-ref suffix) edit concurrently; the merge keeps the losing
+    title as a conflict with its 'seen' vector; a third actor then deletes the task."""
+    from gitmem.store.merge import merge_task
+
+    a, b, c = "aaaaaaaaaa-k2fq", "bbbbbbbbbb-x7mc", "cccccccccc-q3va"
+    base = edits.new_task("t-abcdefghij", "Parse the config", stamp=Stamp(1, a), now="2024-05-01T12:00:00Z",
+                          sets={"labels": ["parser"]})
+    ours = edits.set_fields(base, {"status": "completed"}, stamp=Stamp(2, a), now="2024-05-01T12:01:00Z")
+    ours = edits.set_fields(ours, {"title": "Parse the configuration"}, stamp=Stamp(3, a),
+                            now="2024-05-01T12:02:00Z")
+    theirs = edits.set_fields(base, {"title": "Parse config files"}, stamp=Stamp(7, b), now="2024-05-01T12:03:00Z")
+    theirs = edits.add_element(theirs, "labels", "cli", stamp=Stamp(8, b), now="2024-05-01T12:04:00Z")
+    merged = merge_task(ours, theirs)
+    gone = edits.tombstone(merged, "duplicate", stamp=Stamp(9, c), now="2024-05-01T12:05:00Z")
+    assert gone.deleted and not merged.deleted
+    data = encode_task(gone)
+    assert data.decode("utf-8") == _golden("task_merged")
+
+
 def test_unknown_types_are_refused() -> None:
     with pytest.raises(TypeError):
         dumps({"f": 1.5})
 
 
 def test_loads_reports_where() -> None:
-    with pytest.raises(CorruptMemory, match="tasks/ab/t-x.toml"):
+    with pytest.raises(CorruptMemory, match=r"tasks/ab/t-x\.toml"):
         loads(b"a = ", "tasks/ab/t-x.toml")
     with pytest.raises(CorruptMemory):
         loads(b"a = '\xff'", "x")

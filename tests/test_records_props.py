@@ -130,12 +130,22 @@ def test_schemas_catch_damage() -> None:
         {**good, "clock": {**good["clock"], "title": ["1@a", "0@", "2@b"]}},
         {**good, "clock": {k: v for k, v in good["clock"].items() if k != "title"}},
         {**good, "clock": {**good["clock"], "title": ["one@a"]}},
+        {**good, "clock": {**good["clock"], "title": []}},
+        {**good, "clock": {**good["clock"], "title": ["2@a", "1@A"]}},
+        {**good, "conflicts": [{"field": "title", "value": "y", "stamp": "2@b", "prev": "1@a"}]},
+        {**good, "conflicts": [{"field": "title", "value": "y", "stamp": "2@b", "seen": "1@a"}]},
+        {**good, "clock": {**good["clock"], "deleted": ["2@a"]},
+         "deleted": {"by": "a", "at": "2024-05-01T12:00:00Z", "reason": "", "seen": {"title": "1@a"}}},
         {**good, "sets": {"labels": {"ui": {"add": "1@a", "extra": 1}}}},
         {**good, "sets": {"colours": {}}},
         {**good, "conflicts": [{"field": "priority", "value": "high", "stamp": "2@b"}]},
         {**good, "log": [{"id": "l-1", "at": "2024-05-01T12:00:00Z", "by": "a"}]},
-        {**good, "deleted": {"by": "a", "at": "2024-05-01T12:00:00Z", "reason": "", "seen": {}, "why": 1}},
+        {**good, "clock": {**good["clock"], "deleted": ["2@a"]},
+         "deleted": {"by": "a", "at": "2024-05-01T12:00:00Z", "reason": "", "seen": [], "why": 1}},
     ]
     for doc in damaged:
         assert schema.errors("task", doc), doc
     assert schema.errors("task", {**good, "from_the_future": {"x": 1}}) == []
+    tomb = {"by": "a-k2fq", "at": "2024-05-01T12:00:00Z", "reason": "", "seen": ["1@aaaaaaaaaa"]}
+    assert schema.errors("task", {**good, "clock": {**good["clock"], "deleted": ["2@a-k2fq", "1@aaaaaaaaaa"]},
+                                  "deleted": tomb}) == []

@@ -20,14 +20,14 @@ def hook(app: object, name: str, args: tuple[str, ...]) -> None:
 
         stdin = sys.stdin.read() if name == "post-rewrite" and not sys.stdin.isatty() else ""
         line = hookrun.run(getattr(app, "path", "."), name, list(args), stdin)
-    except Exception as exc:  # noqa: BLE001 - a hook must never break git; report and record
+    except Exception as exc:
         line = f"gitmem: warning: {name} hook failed ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
         try:
             from gitmem.git.repo import Repo
             from gitmem.store import events
 
             events.record(Repo.discover(getattr(app, "path", ".")), "hook-failure", hook=name, error=repr(exc)[:500])
-        except Exception:  # noqa: BLE001 - not even telemetry may fail the hook
+        except Exception:
             pass
     if line:
         click.echo(line.replace("\n", " ")[:300], err=True)

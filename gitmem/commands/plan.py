@@ -32,7 +32,7 @@ def sync(source: str, fmt: str | None, agent: str | None, as_json: bool) -> None
     """
     try:
         data = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()  # noqa: SIM115
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         raise InvalidInput(f"cannot read {source}: {exc}") from exc
     fmt, steps, _ = svc.parse(data, fmt)
     ws = workspace(agent or None)

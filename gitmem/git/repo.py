@@ -256,9 +256,10 @@ class Repo:
 
     def blob_size(self, oid: str) -> int:
         try:
-            return int(self._raw[oid].size)
-        except (KeyError, ValueError, AttributeError):
+            obj = self._raw[oid]
+        except (KeyError, ValueError):
             return 0
+        return int(obj.size) if isinstance(obj, pygit2.Blob) else 0
 
     def _tree(self, oid: str | pygit2.Oid, where: str = "") -> pygit2.Tree:
         try:
@@ -302,10 +303,36 @@ class Repo:
         try:
             obj = self._raw[oid]
         except (KeyError, ValueError) as exc:
-            raise CorruptMemory(f"blob {oid} is missing", hint="run 'git codex fsck'") from exc
+            data = self._promised_blob(oid)
+            if data is None:
+                raise CorruptMemory(f"blob {oid} is missing", hint="run 'git codex fsck'") from exc
+            return data
         if not isinstance(obj, pygit2.Blob):
             raise CorruptMemory(f"{oid} is not a blob", hint="run 'git codex fsck'")
         return bytes(obj.data)
+
+    @property
+    def is_partial_clone(self) -> bool:
+        """Cloned or fetched with ``--filter``: some objects are promised by a remote."""
+        try:
+            return self.config_get("extensions.partialclone") is not None or any(
+                entry.name.startswith("remote.") and entry.name.endswith(".promisor") and self.config_bool(entry.name, False)
+                for entry in self._raw.config
+            )
+        except pygit2.GitError:
+            return False
+
+    def _promised_blob(self, oid: str) -> bytes | None:
+        """A partial clone (``--filter=blob:none``) lacks blobs until asked for: libgit2 cannot
+        fetch them, ``git cat-file`` fetches them from the promisor remote."""
+        if not self.is_partial_clone:
+            return None
+        from gitmem.git.cli import GitCommandError, run_git
+
+        try:
+            return run_git(self.git_dir, ["--git-dir", self.git_dir, "cat-file", "blob", oid])
+        except GitCommandError:
+            return None
 
     def blob_at(self, tree: str, path: str) -> bytes | None:
         try:
@@ -314,12 +341,15 @@ class Repo:
             return None
         return self.read_blob(str(entry.id))
 
-    def blob_at_exists(self, tree: str, path: str) -> bool:
+    def entry_id(self, tree: str, path: str) -> str | None:
+        """The id of the entry at ``path`` in ``tree``, if any (no listing)."""
         try:
-            self._tree(tree)[path]
+            return str(self._tree(tree)[path].id)
         except KeyError:
-            return False
-        return True
+            return None
+
+    def blob_at_exists(self, tree: str, path: str) -> bool:
+        return self.entry_id(tree, path) is not None
 
     def write_blob(self, data: bytes) -> str:
         return str(self._raw.create_blob(data))

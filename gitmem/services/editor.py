@@ -40,6 +40,13 @@ def parse(text: str, task: Task) -> dict[str, Any] | None:
         raise InvalidInput(
             f"the edited document is not valid TOML: {exc}", hint="nothing was written; run the edit again"
         ) from exc
+    priority = doc.get("priority")
+    if "priority" in doc and (type(priority) is not int):
+        # JSON Schema counts 2.0 as an integer; TOML keeps them apart and so does gitmem.
+        raise InvalidInput(
+            f"priority must be a whole number from 0 (highest) to 4, not {priority!r}",
+            hint="nothing was written; write it without a decimal point (priority = 2)",
+        )
     from gitmem.store.schema import validate
 
     validate("task-edit", doc, where="the edited document")

@@ -86,7 +86,11 @@ def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Sna
 # -- task files -------------------------------------------------------------------------
 def import_file(ws: Workspace, source: str, path: Path) -> ImportReport:
     """``import taskmaster|beads|tasks FILE``: every record in one memory commit."""
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError:  # a name too long for the file system, say
+        found = False
+    if not found:
         raise InvalidInput(f"no such file: {path}", hint=f"give the path of the {source} file to import")
     report = ImportReport(source)
     tally = Tally()

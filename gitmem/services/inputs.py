@@ -42,12 +42,21 @@ def utf8(name: str, data: bytes) -> str:
         ) from exc
 
 
+def _encodable(value: str) -> bool:
+    """False for text that cannot be stored: lone surrogates (argv bytes that were not UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def title(value: str) -> str:
     return text("title", value, limit=MAX_TITLE, required=True)
 
 
 def label(name: str, value: str) -> str:
-    if not value or len(value) > MAX_LABEL or not _LABEL.match(value):
+    if not value or len(value) > MAX_LABEL or not _LABEL.match(value) or not _encodable(value):
         raise InvalidInput(
             f"{name} {value!r} is not valid",
             hint=f"use 1-{MAX_LABEL} characters without spaces, commas or control characters",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from gitmem.constants import MAX_CLOCK_JUMP
 from gitmem.errors import InvalidInput
 from gitmem.services.workspace import Workspace
-from gitmem.store import aliases
+from gitmem.store import aliases, local
 from gitmem.store.cas import update_ref
 from gitmem.store.memory import META_PATH, Snapshot, task_path
 from gitmem.store.merge import merge_meta, merge_task
@@ -72,6 +72,8 @@ def merge_into(ws: Workspace, into_ref: str, source: str, label: str) -> MergeRe
     def attempt(current: str | None) -> tuple[str, str, MergeResult] | None:
         outcome.clear()
         if current is None:
+            # A new history for this ref: its writers must not reuse an earlier actor suffix.
+            local.new_actor_for(repo, into_ref)
             result = MergeResult(into_ref, source, "created", commit=source)
             return source, f"memory: fork from {label}", result
         if current == source or repo.is_ancestor(source, current):

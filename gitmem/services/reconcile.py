@@ -8,7 +8,7 @@ from gitmem.services import branches, drift
 from gitmem.services.merging import merge_into
 from gitmem.services.rewrite import remap_memory
 from gitmem.services.workspace import Workspace
-from gitmem.store import events, notes
+from gitmem.store import events, local, notes
 
 CHOICES = ("ignore", "rebase", "fork", "rebuild")
 
@@ -66,6 +66,7 @@ def reconcile(ws: Workspace, choice: str) -> list[str]:
         else:
             saved = branches.backup(ws, ws.ref, "reconcile --fork")
             current = ws.repo.ref_target(ws.ref)
+            local.new_actor_for(ws.repo, ws.ref)  # a new history: never reuse the old actor suffix
             ws.repo.cas_ref(ws.ref, source.commit, current, f"memory: fork from {source.label}")
             done.append(f"memory forked afresh from {source.label}; the old one is kept as {saved}")
     elif choice == "rebuild":

@@ -109,6 +109,8 @@ def remap_memory(ws: Workspace, mapping: Mapping[str, str], orphans: set[str]) -
         now = utc_now()
         tasks = {}
         for task_id, task in snap.tasks().items():
+            if task.deleted:
+                continue  # any write would undo the deletion; a tombstone's commit ids can stay
             updated = remap_task(task, mapping, orphans, stamp=stamp, now=now)
             if updated != task:
                 tasks[task_id] = updated

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gitmem.constants import CLAIMS_REF, MEMORY_PREFIX, NOTES_REF
-from gitmem.errors import ConcurrentUpdate, InvalidInput
+from gitmem.errors import ConcurrentUpdate, GitmemError, InvalidInput
 from gitmem.git import transport
+from gitmem.git.repo import Repo
 from gitmem.services import trust
 from gitmem.services.branches import REMOTE_PREFIX, remote_memory_ref
 from gitmem.services.merging import merge_into
@@ -14,7 +15,9 @@ from gitmem.services.workspace import Workspace
 from gitmem.store import claims as claim_store
 from gitmem.store import notes
 from gitmem.store.cas import update_ref
+from gitmem.store.memory import task_path
 from gitmem.store.refnames import branch_of, memory_ref
+from gitmem.store.sessions import session_path
 
 PUSH_ATTEMPTS = 5
 
@@ -66,6 +69,15 @@ def targets(ws: Workspace, remote: str, branch: str) -> list[str]:
     return refs
 
 
+def not_a_commit(repo: Repo, ref: str, tip: str) -> str | None:
+    """Why a fetched ``tip`` of ``ref`` cannot be merged at all (a remote may point a ref anywhere)."""
+    try:
+        repo.commit_info(tip)
+    except GitmemError as exc:
+        return f"{ref}: {exc.message}"
+    return None
+
+
 def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncReport) -> None:
     """Check the fetched memory of ``remote/branch``, then merge it into each local follower."""
     repo = ws.repo
@@ -73,14 +85,20 @@ def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncRep
     tip = repo.ref_target(tracking)
     if tip is None:
         return
+    if (problem := not_a_commit(repo, tracking, tip)) is not None:
+        report.problems.append(problem)
+        return
     for target in targets(ws, remote, branch):
         local_tip = repo.ref_target(target)
         if local_tip == tip or (local_tip and repo.is_ancestor(tip, local_tip)):
             continue
         if not trust.trusted(repo, tracking, tip):
             mine = ws.store.load_commit(target, local_tip) if local_tip else None
-            known = set(mine.task_blobs.values()) | set(mine.session_blobs.values()) if mine else set()
-            problems = trust.check_memory(repo, tracking, tip, known)
+            # Known blobs are skipped only where they already are: a known blob copied to
+            # another task's path must still be checked (its id would not match).
+            known = {task_path(t): oid for t, oid in mine.task_blobs.items()} if mine else {}
+            known.update({session_path(s): oid for s, oid in mine.session_blobs.items()} if mine else {})
+            problems = trust.check_memory(repo, tracking, tip, set(), known_paths=known)
             if problems:
                 report.problems.extend(problems)
                 return
@@ -121,8 +139,22 @@ def merge_remote_claims(ws: Workspace, remote: str, report: SyncReport) -> None:
     after = claim_store.load_claims(repo)
     for task, held in before.items():
         now = after.get(task)
-        if held.actor == ws.actor and now is not None and now.agent != held.agent:
+        if held.actor == ws.actor_id and now is not None and now.agent != held.agent:
             report.lost_claims.append(f"{task}: {held.agent}'s claim lost to {now.agent}'s earlier claim")
+            _give_owner(ws, task, now.agent, report)
+
+
+def _give_owner(ws: Workspace, task_id: str, agent: str, report: SyncReport) -> None:
+    """After a lost claim the task's owner names the winner: a concurrent claim also set the
+    owner field, and the field merge (latest stamp) may have picked the loser."""
+    from gitmem.services import tasks as task_service
+
+    try:
+        snap = ws.snapshot()
+        if snap is not None and task_id in snap.task_blobs and snap.task(task_id).owner != agent:
+            task_service.edit(ws, task_id, {"owner": agent})
+    except GitmemError as exc:
+        report.problems.append(f"{task_id}: could not record {agent} as its owner ({exc.message})")
 
 
 def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
@@ -130,14 +162,17 @@ def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
     theirs = repo.ref_target(remote_notes_ref(remote))
     if theirs is None:
         return
+    if (problem := not_a_commit(repo, remote_notes_ref(remote), theirs)) is not None:
+        report.problems.append(problem)
+        return
 
     def attempt(current: str | None) -> tuple[str, str, bool] | None:
         if current == theirs or (current and repo.is_ancestor(theirs, current)):
             return None
         blobs, problems = notes.merged_note_blobs(repo, current, theirs, remote_notes_ref(remote))
         report.problems.extend(p for p in problems if p not in report.problems)
-        if current is None and not problems:
-            return theirs, f"notes: adopt {remote}", True
+        if not problems and (current is None or repo.is_ancestor(current, theirs)):
+            return theirs, f"notes: fast-forward to {remote}", True
         base = repo.commit_info(current).tree if current else None
         tree = repo.update_tree(base, blobs)
         parents = [current, theirs] if current else [theirs]
@@ -200,8 +235,14 @@ def push(ws: Workspace, remote: str, everything: bool = False, report: SyncRepor
             return report
         merged = fetch(ws, remote)
         report.merged.extend(merged.merged)
-        report.problems.extend(merged.problems)
+        report.problems.extend(p for p in merged.problems if p not in report.problems)
         report.lost_claims.extend(merged.lost_claims)
+        if merged.problems and not merged.merged:
+            # The remote's memory cannot be merged, so it can never be fast-forwarded: stop.
+            raise InvalidInput(
+                f"{remote} rejected the push and its memory cannot be merged: {merged.problems[0]}",
+                hint="ask whoever pushed it to run 'git codex fsck'; 'git codex push' works again once it is fixed",
+            )
     raise ConcurrentUpdate(f"{remote} kept rejecting the memory push after {PUSH_ATTEMPTS} attempts",
                            hint="someone is pushing memory at the same moment; run 'git codex sync' again")
 

@@ -282,8 +282,8 @@ def claim_next(ws: Workspace) -> Task | None:
             if holders.get(task.id) == ws.agent:
                 won.append(task.id)
                 return None
-            stamp = Stamp(max((c.stamp.lamport for c in claims.values()), default=0) + 1, ws.actor)
-            claim = Claim(task.id, ws.agent, ws.actor, ws.branch, utc_now(), stamp)
+            stamp = Stamp(max((c.stamp.lamport for c in claims.values()), default=0) + 1, ws.actor_id)
+            claim = Claim(task.id, ws.agent, ws.actor_id, ws.branch, utc_now(), stamp)
             won.append(task.id)
             return {task.id: claim}, f"claim {task.id} for {ws.agent}"
         return None

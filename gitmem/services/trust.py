@@ -8,9 +8,10 @@ problem is left out of the merge and local memory is untouched.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from gitmem.constants import FORMAT_VERSION, MAX_BLOB
-from gitmem.errors import GitmemError
+from gitmem.errors import MALFORMED, GitmemError
 from gitmem.git.repo import Repo
 from gitmem.store import local, records
 from gitmem.store.codec import loads
@@ -37,8 +38,12 @@ def _check_blob(repo: Repo, where: str, oid: str, schema_name: str | None) -> di
     return doc
 
 
-def check_memory(repo: Repo, ref: str, commit: str, known_blobs: set[str]) -> list[str]:
-    """Problems in the memory commit ``commit`` of ``ref``; empty when it is safe to merge."""
+def check_memory(repo: Repo, ref: str, commit: str, known_blobs: set[str],
+                 known_paths: Mapping[str, str] | None = None) -> list[str]:
+    """Problems in the memory commit ``commit`` of ``ref``; empty when it is safe to merge.
+
+    Blobs in ``known_blobs`` (anywhere) or in ``known_paths`` (path -> blob id, at that
+    path only) are already trusted and not read again."""
     try:
         info = repo.commit_info(commit)
         entries = list(repo.iter_blobs(info.tree, ""))
@@ -51,7 +56,7 @@ def check_memory(repo: Repo, ref: str, commit: str, known_blobs: set[str]) -> li
     if META_PATH not in paths:
         problems.append(f"{ref}:{META_PATH}: missing")
     for path, oid in entries:
-        if oid in known_blobs:
+        if oid in known_blobs or (known_paths is not None and known_paths.get(path) == oid):
             continue
         where = f"{ref}:{path}"
         is_task = path.startswith(TASKS_DIR + "/") and path.endswith(".toml")
@@ -66,8 +71,12 @@ def check_memory(repo: Repo, ref: str, commit: str, known_blobs: set[str]) -> li
                 problems.append(f"{where}: the record's id does not match its file name")
             elif path.startswith(SESSIONS_DIR + "/"):
                 session_from_document(doc)
-        except (GitmemError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (GitmemError, *MALFORMED) as exc:
             problems.append(f"{where}: {getattr(exc, 'message', None) or exc}")
+    if problems:
+        from gitmem.store import events
+
+        events.record(repo, "validation-failure", ref=ref, commit=commit, count=len(problems), first=problems[0][:300])
     return problems
 
 

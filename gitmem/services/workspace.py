@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gitmem.constants import MEMORY_PREFIX
 from gitmem.errors import Disabled, NoCommits, NotInitialised
@@ -40,7 +40,8 @@ class Workspace:
 
     repo: Repo
     store: MemoryStore
-    actor: str
+    actor_id: str
+    """This clone's random id: claims and telemetry. Stamps use ``actor`` (per memory ref)."""
     agent: str
     branch: str
     detached: bool
@@ -48,6 +49,7 @@ class Workspace:
     head: str | None
     drift: str = "none"
     """The drift kind found when the command started (set by the command layer)."""
+    _fresh_actors: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, path: str, *, agent: str | None = None, branch: str | None = None) -> Workspace:
@@ -68,7 +70,7 @@ class Workspace:
         return cls(
             repo=repo,
             store=MemoryStore(repo),
-            actor=local.actor_id(repo),
+            actor_id=local.actor_id(repo),
             agent=agent or os.environ.get("GITMEM_AGENT") or "cli",
             branch=branch,
             detached=detached,
@@ -85,6 +87,22 @@ class Workspace:
     @property
     def ref(self) -> str:
         return memory_ref(self.branch)
+
+    @property
+    def actor(self) -> str:
+        """The actor for stamps on this branch's memory: the clone's id plus a suffix per ref.
+
+        Read it inside a build (after the tip was loaded). While the ref does not exist yet
+        the write creates it (a fork), so it gets a new suffix: one never used on another
+        history of the ref. Kept for this command until the ref exists.
+        """
+        ref = self.ref
+        if self.repo.ref_target(ref) is None:
+            fresh = self._fresh_actors.get(ref)
+            if fresh is None:
+                fresh = self._fresh_actors[ref] = local.new_actor_for(self.repo, ref)
+            return fresh
+        return local.actor_for(self.repo, ref)
 
     @property
     def enabled(self) -> bool:
@@ -138,6 +156,7 @@ class Workspace:
         ref = memory_ref(self.default_branch)
         if self.repo.ref_target(ref):
             return False
+        local.new_actor_for(self.repo, ref)  # a new history of this ref: never reuse a suffix
         now = utc_now()
 
         def fresh() -> Snapshot:

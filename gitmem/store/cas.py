@@ -20,18 +20,42 @@ def update_ref(repo: Repo, ref: str, attempt: Callable[[str | None], tuple[str, 
     ``attempt`` builds a commit on top of the current target and returns
     ``(commit, reflog message, result)``, or None when there is nothing to write.
     """
-    for n in range(CAS_ATTEMPTS):
-        current = repo.ref_target(ref)
-        built = attempt(current)
-        if built is None:
-            return None
-        commit, message, result = built
-        try:
-            repo.cas_ref(ref, commit, current, message)
-            return result
-        except (RefMoved, RefLocked):
+    moved = locked = 0
+    try:
+        for n in range(CAS_ATTEMPTS):
+            current = repo.ref_target(ref)
+            built = attempt(current)
+            if built is None:
+                return None
+            commit, message, result = built
+            try:
+                repo.cas_ref(ref, commit, current, message)
+                return result
+            except RefMoved:
+                moved += 1
+            except RefLocked:
+                locked += 1
+                _refuse_stale_lock(repo, ref)
             time.sleep(random.uniform(0.0005, 0.002) * min(2**n, 64))
+    finally:
+        if moved or locked:
+            from gitmem.store import events
+
+            events.record(repo, "cas-retry", ref=ref, retries=moved + locked, moved=moved, locked=locked)
     raise ConcurrentUpdate(
         f"{ref} kept moving; gave up after {CAS_ATTEMPTS} attempts",
         hint="another writer is busy; try again (a stale .lock under .git/refs/codex needs 'git codex fsck --repair')",
     )
+
+
+def _refuse_stale_lock(repo: Repo, ref: str) -> None:
+    """A lock older than a minute will not go away by waiting: name it and the cure."""
+    from gitmem.store import locks
+
+    path = locks.lock_path(repo, ref)
+    seconds = locks.age(path)
+    if seconds is not None and seconds > locks.STALE_SECONDS:
+        raise ConcurrentUpdate(
+            f"{ref} is locked by {path}, left {int(seconds)} s ago by a writer that did not finish",
+            hint="if no git or gitmem command is running, clear it with 'git codex fsck --repair'",
+        )

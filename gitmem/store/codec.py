@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gitmem.errors import CorruptMemory
+from gitmem.errors import CORRUPT_HINT, CorruptMemory
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")  # \Z: "$" would accept a trailing newline
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
@@ -95,5 +95,7 @@ def loads(data: bytes, where: str) -> dict[str, Any]:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CorruptMemory(
             f"{where} is not valid TOML: {exc}",
-            hint="run 'git codex fsck'; 'git codex undo' restores the previous memory",
+            hint=CORRUPT_HINT,
         ) from exc
+    except RecursionError as exc:  # tomllib recurses once per nested array or inline table
+        raise CorruptMemory(f"{where} is nested too deeply to be gitmem's TOML", hint=CORRUPT_HINT) from exc

@@ -38,11 +38,10 @@ def record(repo: Repo, kind: str, **fields: Any) -> None:
 def read(repo: Repo) -> list[dict[str, Any]]:
     out = []
     for path in (events_path(repo) + ".1", events_path(repo)):
-        with contextlib.suppress(OSError):
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                for line in fh:
-                    with contextlib.suppress(ValueError):
-                        value = json.loads(line)
-                        if isinstance(value, dict):
-                            out.append(value)
+        with contextlib.suppress(OSError), open(path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                with contextlib.suppress(ValueError):
+                    value = json.loads(line)
+                    if isinstance(value, dict):
+                        out.append(value)
     return out

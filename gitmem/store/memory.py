@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitmem.constants import FORMAT_VERSION, MAX_BLOB
-from gitmem.errors import CORRUPT_HINT, CorruptMemory
+from gitmem.errors import CORRUPT_HINT, MALFORMED, CorruptMemory
 from gitmem.git.repo import Repo
 from gitmem.models import Meta, Session, Stamp, Task
 from gitmem.store import aliases, cache, records
@@ -52,12 +52,17 @@ class Snapshot:
             self._task_blobs = blobs
         return self._task_blobs
 
-    def _document(self, task_id: str) -> dict[str, Any]:
+    def _blob_id(self, task_id: str) -> str:
+        """The blob of ``task_id``, found by path (no listing unless one was already made)."""
         oid = self._task_blobs.get(task_id) if self._task_blobs is not None else None
         if oid is None and self.tree is not None:
             oid = self.repo.entry_id(self.tree, task_path(task_id))
         if oid is None:
             raise KeyError(task_id)
+        return oid
+
+    def _document(self, task_id: str) -> dict[str, Any]:
+        oid = self._blob_id(task_id)
         where = f"{self.ref}:{task_path(task_id)} (blob {oid[:12]})"
         data = self.repo.read_blob(oid)
         if len(data) > MAX_BLOB:
@@ -86,10 +91,10 @@ class Snapshot:
         cached = self._tasks.get(task_id)
         if cached is None:
             doc = self._document(task_id)
-            where = f"{self.ref}:{task_path(task_id)} (blob {self.task_blobs[task_id][:12]})"
+            where = f"{self.ref}:{task_path(task_id)} (blob {self._blob_id(task_id)[:12]})"
             try:
                 cached = records.task_from_document(doc)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except MALFORMED as exc:
                 raise CorruptMemory(f"{where} is not a valid task record ({exc})",
                                     hint=CORRUPT_HINT) from exc
             if cached.id != task_id:
@@ -156,10 +161,13 @@ class MemoryStore:
             raise CorruptMemory(f"{ref} ({commit[:12]}) has no {META_PATH}", hint=CORRUPT_HINT)
         try:
             meta = records.decode_meta(meta_data, f"{ref}:{META_PATH}")
-        except CorruptMemory as exc:
-            blob = self.repo.blob_id_at(info.tree, META_PATH) or "?"
-            raise CorruptMemory(f"{exc.message} (blob {blob[:12]})", hint=exc.hint if "upgrade" in (exc.hint or "")
-                                else CORRUPT_HINT) from exc
+        except (CorruptMemory, *MALFORMED) as exc:
+            blob = (self.repo.entry_id(info.tree, META_PATH) or "?")[:12]
+            if isinstance(exc, CorruptMemory):
+                hint = exc.hint if "upgrade" in (exc.hint or "") else CORRUPT_HINT
+                raise CorruptMemory(f"{exc.message} (blob {blob})", hint=hint) from exc
+            raise CorruptMemory(f"{ref}:{META_PATH} (blob {blob}) is not a valid meta record ({exc})",
+                                hint=CORRUPT_HINT) from exc
         sessions = {
             name[: -len(".toml")]: oid
             for name, (oid, is_tree) in self.repo.tree_entries(info.tree, SESSIONS_DIR).items()

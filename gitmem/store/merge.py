@@ -1,9 +1,11 @@
 """The convergent merge: pure, total, commutative, associative and idempotent.
 
 Registers: the union of both sides' writes, minus every write that another write knowingly
-replaced (``other.prev >= write.stamp``). Because ``stamp > prev`` for every write, that
-"replaced" relation is transitive, so pruning the union in any grouping gives the same set:
-the merge is a join. The shown value is the highest stamp, except that a terminal status
+replaced: ``other.seen`` covers ``write.stamp`` (has an entry for its actor at least as
+high; each actor's writes are one chain). ``seen`` is transitively closed by construction
+(a write's vector includes its heads' vectors) and never covers the write's own stamp, so
+"replaced" is a strict partial order; pruning keeps its maximal elements, which is the
+same set in any grouping: the merge is a join. The shown value is the highest stamp, except that a terminal status
 beats a concurrent non-terminal one (a reopen replaces the completion it saw, so it wins).
 Sets: per element, the maximum add and remove stamps. Logs: union by entry id.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gitmem.models import Element, LogEntry, Meta, Stamp, Task, Write
+from gitmem.models import Element, LogEntry, Meta, Stamp, Task, Write, covers
 
 
 def prune(writes: list[Write]) -> tuple[Write, ...]:
@@ -24,7 +26,7 @@ def prune(writes: list[Write]) -> tuple[Write, ...]:
         if kept is None or repr(write) < repr(kept):
             by_stamp[write.stamp] = write
     unique = list(by_stamp.values())
-    alive = [w for w in unique if not any(o is not w and o.prev >= w.stamp for o in unique)]
+    alive = [w for w in unique if not any(o is not w and covers(o.seen, w.stamp) for o in unique)]
     return tuple(sorted(alive, key=lambda w: w.stamp))
 
 

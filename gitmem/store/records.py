@@ -2,7 +2,7 @@
 
 A task blob shows the current value of every field at the top level (so ``git show``
 reads naturally), then the stamps that make it mergeable: ``[clock]`` (per field: the
-winning write's stamp and the stamp it replaced), ``[[conflicts]]`` (concurrent writes
+shown write's stamp, then its ``seen`` version vector), ``[[conflicts]]`` (concurrent writes
 that lost, kept until the field is next written), ``[sets.*]`` (stamped set elements) and
 ``[[log]]``. Unknown top-level keys are kept verbatim.
 """
@@ -17,13 +17,13 @@ from gitmem.errors import CorruptMemory
 from gitmem.models import (
     REGISTER_FIELDS,
     SET_FIELDS,
-    ZERO,
     Element,
     LogEntry,
     Meta,
     Stamp,
     Task,
     Write,
+    parse_vector,
     winner,
 )
 from gitmem.store.codec import Inline, dumps, loads
@@ -32,8 +32,8 @@ _STRUCTURAL = {"id", "created_at", "created_by", "clock", "conflicts", "sets", "
 _KNOWN = _STRUCTURAL | set(REGISTER_FIELDS)
 
 
-def _stamp_pair(write: Write) -> list[str]:
-    return [str(write.stamp)] if write.prev == ZERO else [str(write.stamp), str(write.prev)]
+def _clock_entry(write: Write) -> list[str]:
+    return [str(write.stamp), *(str(s) for s in write.seen)]
 
 
 def _element_doc(element: Element) -> Inline:
@@ -57,7 +57,7 @@ def task_document(task: Task) -> dict[str, Any]:
         shown = winner(name, heads)
         if shown.value is not None:
             doc[name] = shown.value
-        clock[name] = _stamp_pair(shown)
+        clock[name] = _clock_entry(shown)
         for write in sorted(heads, key=lambda w: w.stamp):
             if write is shown:
                 continue
@@ -65,8 +65,8 @@ def task_document(task: Task) -> dict[str, Any]:
             if write.value is not None:
                 entry["value"] = write.value
             entry["stamp"] = str(write.stamp)
-            if write.prev != ZERO:
-                entry["prev"] = str(write.prev)
+            if write.seen:
+                entry["seen"] = [str(s) for s in write.seen]
             conflicts.append(entry)
     for name in sorted(task.extra):
         doc[name] = task.extra[name]
@@ -90,23 +90,23 @@ def encode_task(task: Task) -> bytes:
     return dumps(task_document(task)).encode("utf-8")
 
 
-def _write(value: Any, pair: list[str]) -> Write:
-    prev = Stamp.parse(pair[1]) if len(pair) > 1 else ZERO
-    return Write(value, Stamp.parse(pair[0]), prev)
+def _write(value: Any, entry: list[str]) -> Write:
+    stamp, *seen = parse_vector(entry)
+    return Write(value, stamp, tuple(seen))
 
 
 def task_from_document(doc: Mapping[str, Any]) -> Task:
     """Build a task from a decoded document; raises ``ValueError``-family errors if malformed."""
     clock = doc.get("clock", {})
     registers: dict[str, list[Write]] = {}
-    for name, pair in clock.items():
-        registers[name] = [_write(doc.get(name), pair)]
+    for name, entry in clock.items():
+        registers[name] = [_write(doc.get(name), entry)]
     for entry in doc.get("conflicts", []):
         registers.setdefault(entry["field"], []).append(
             Write(
                 entry.get("value"),
                 Stamp.parse(entry["stamp"]),
-                Stamp.parse(entry["prev"]) if "prev" in entry else ZERO,
+                parse_vector(entry.get("seen", ())),
             )
         )
     sets: dict[str, dict[str, Element]] = {}
@@ -165,7 +165,7 @@ def decode_meta(data: bytes, where: str) -> Meta:
             clock=int(doc["clock"]),
             extra={k: v for k, v in doc.items() if k not in ("format", "default_branch", "created_at", "clock")},
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: clock = inf
         raise CorruptMemory(f"{where} is not a valid meta record ({exc})", hint="run 'git codex fsck'") from exc
     if version > FORMAT_VERSION:
         raise CorruptMemory(

@@ -22,7 +22,11 @@ def _validator(name: str) -> Any:
     import jsonschema
 
     schema = load_schema(name)
-    cls = jsonschema.validators.validator_for(schema)
+    base = jsonschema.validators.validator_for(schema)
+    # Every document checked here is TOML, which tells 2 from 2.0: an integer is an int
+    # (JSON Schema would accept 2.0, which the emitter then refuses to write).
+    strict = base.TYPE_CHECKER.redefine("integer", lambda _, value: type(value) is int)
+    cls = jsonschema.validators.extend(base, type_checker=strict)  # type: ignore[no-untyped-call]
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 

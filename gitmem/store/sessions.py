@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from gitmem.errors import CorruptMemory
+from gitmem.errors import CORRUPT_HINT, CorruptMemory
 from gitmem.models import Session, Stamp, Turn
 from gitmem.store.codec import dumps, loads
 
@@ -97,7 +97,7 @@ def decode_session(data: bytes, where: str) -> Session:
     try:
         return session_from_document(doc)
     except (KeyError, TypeError, ValueError) as exc:
-        raise CorruptMemory(f"{where} is not a valid session record ({exc})", hint="run 'git codex fsck'") from exc
+        raise CorruptMemory(f"{where} is not a valid session record ({exc})", hint=CORRUPT_HINT) from exc
 
 
 def merge_session(a: Session, b: Session) -> Session:

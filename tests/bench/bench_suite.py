@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_cli import build_repository, git, sealed_env  # noqa: E402
+from bench_cli import build_repository, git, sealed_env
 
 PY = sys.executable
 FLOOR = [PY, "-c", "import pygit2; pygit2.Repository('.')"]
@@ -139,7 +139,16 @@ def switch_round_trips(repo: str, env: dict[str, str], hooks: bool, trips: int =
     return (time.perf_counter() - start) * 1000
 
 
-def import_tasks(count: int, env: dict[str, str], root: str) -> float:
+def git_size(repo: str, env: dict[str, str]) -> int:
+    """Bytes of .git after ``git gc`` (packed, as a clone would hold it)."""
+    git(repo, env, "gc", "-q", "--prune=now")
+    total = 0
+    for base, _, files in os.walk(os.path.join(repo, ".git")):
+        total += sum(os.path.getsize(os.path.join(base, f)) for f in files)
+    return total
+
+
+def import_tasks(count: int, env: dict[str, str], root: str) -> tuple[float, int]:
     repo = os.path.join(root, f"import-{count}")
     os.makedirs(repo)
     git(repo, env, "init", "-q", "-b", "main")
@@ -150,9 +159,11 @@ def import_tasks(count: int, env: dict[str, str], root: str) -> float:
         for n in range(count):
             deps = [f"x{n - 1}"] if n % 10 else []
             fh.write(json.dumps({"id": f"x{n}", "title": f"Imported task {n}", "depends_on": deps}) + "\n")
+    before = git_size(repo, env)
     start = time.perf_counter()
     subprocess.run(codex("-C", repo, "import", "tasks", path), env=env, check=True, capture_output=True)
-    return (time.perf_counter() - start) * 1000
+    elapsed = (time.perf_counter() - start) * 1000
+    return elapsed, git_size(repo, env) - before
 
 
 def peers(count: int, root: str, env: dict[str, str], runs: int) -> list[tuple[str, float]]:
@@ -214,9 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                          clear_cache(repo, False))))
             rows.append(("tasks add", median_ms(command(codex("tasks", "add", "Bench write"), repo, env), args.runs)))
             rows.append(("session log", median_ms(command(codex("session", "log", "Bench turn"), repo, env), args.runs)))
-            plan = command(codex("plan", "sync", "-"), repo, env, PLAN_A)
-            plan_b = command(codex("plan", "sync", "-"), repo, env, PLAN_B)
-            rows.append(("plan sync (a change)", median_ms(lambda n: (plan if n % 2 else plan_b)(n), args.runs)))
+            plans = (command(codex("plan", "sync", "-"), repo, env, PLAN_B),
+                     command(codex("plan", "sync", "-"), repo, env, PLAN_A))
+            rows.append(("plan sync (a change)", median_ms(lambda n, p=plans: p[n % 2](n), args.runs)))
             for name, ms in in_process_writes(repo, args.runs).items():
                 rows.append((f"in-process: {name}", ms))
             with_hooks = switch_round_trips(repo, env, True)
@@ -226,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append(("hook cost per switch", (with_hooks - without) / 20))
             rows.extend(peers(count, root, env, args.runs))
             results[count] = rows
-        imports = [(f"import tasks {n}", import_tasks(n, env, root)) for n in (2000, 10000)]
+        imports = [(n, *import_tasks(n, env, root)) for n in (2000, 10000)]
     finally:
         if args.keep:
             print(f"kept {root}", file=sys.stderr)
@@ -241,9 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratio = "" if name.startswith(("in-process", "10 git")) else f"{ms / floor:.2f}x"
             print(f"| {name} | {ms:.1f} | {ratio} |")
         print()
-    print("| bulk import | s |\n|---|---:|")
-    for name, ms in imports:
-        print(f"| {name} | {ms / 1000:.2f} |")
+    print("| bulk import | s | .git growth after git gc |\n|---|---:|---:|")
+    for count, ms, growth in imports:
+        print(f"| import tasks {count} | {ms / 1000:.2f} | {growth / 1024:.0f} KiB |")
     return 0
 
 

@@ -1,0 +1,186 @@
+"""A memory's history (``log``) and going back in it (``undo``, ``restore``).
+
+Undo and restore never move a ref backwards: they write a **new** memory commit whose tree
+is the earlier one, on top of the tip, after a backup ref. A later sync then carries the
+undo to other clones instead of fast-forwarding the undone work back in. The meta clock
+never goes down, so stamps written after an undo still win over those they replace.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field, replace
+
+from gitmem.errors import MALFORMED, ConcurrentUpdate, GitmemError, InvalidInput, NotInitialised
+from gitmem.git.repo import Repo
+from gitmem.services import branches, trust
+from gitmem.services.workspace import Workspace
+from gitmem.store import local, records
+from gitmem.store.cas import update_ref
+from gitmem.store.memory import META_PATH
+from gitmem.store.refnames import branch_of, memory_ref
+
+UNDO_OF = "Codex-Undo-Of"
+RESTORED_FROM = "Codex-Restored-From"
+SEARCH_LIMIT = 1000
+"""How far back ``undo`` looks for a memory commit that passes the checks."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    commit: str
+    operation: str
+    author: str
+    email: str
+    date: str
+    parents: tuple[str, ...]
+    trailers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    ref: str
+    commit: str
+    restored: str
+    """The memory commit whose tree the new commit carries."""
+    skipped: tuple[str, ...]
+    """Commits passed over because their memory failed the checks."""
+    backup: str | None
+
+
+def parse_trailers(message: str) -> dict[str, str]:
+    """``Key: value`` lines of the last paragraph of a commit message."""
+    paragraphs = [p for p in message.strip().split("\n\n") if p.strip()]
+    if len(paragraphs) < 2:
+        return {}
+    out = {}
+    for line in paragraphs[-1].splitlines():
+        name, sep, value = line.partition(": ")
+        if sep and name and " " not in name:
+            out[name] = value.strip()
+    return out
+
+
+def entry(repo: Repo, commit: str) -> Entry:
+    info = repo.commit_info(commit)
+    name, email, when, offset = repo.commit_author(commit)
+    zone = _dt.timezone(_dt.timedelta(minutes=offset))
+    date = _dt.datetime.fromtimestamp(when, zone).isoformat()
+    subject = info.message.split("\n", 1)[0]
+    return Entry(commit, subject, name, email, date, info.parents, parse_trailers(info.message))
+
+
+def target_ref(ws: Workspace, branch: str | None) -> str:
+    ref = memory_ref(branch) if branch else ws.ref
+    if ws.repo.ref_target(ref) is None:
+        whose = branch or ws.branch
+        raise NotInitialised(f"branch {whose!r} has no memory of its own ({ref})",
+                             hint="see 'git for-each-ref refs/codex/branches' for the memories there are")
+    return ref
+
+
+def log(ws: Workspace, branch: str | None, limit: int) -> tuple[str, list[Entry]]:
+    """The first-parent history of a memory, newest first."""
+    ref = target_ref(ws, branch)
+    out: list[Entry] = []
+    commit: str | None = ws.repo.ref_target(ref)
+    while commit and len(out) < limit:
+        item = entry(ws.repo, commit)
+        out.append(item)
+        commit = item.parents[0] if item.parents else None
+    return ref, out
+
+
+def is_good(repo: Repo, ref: str, commit: str) -> bool:
+    return not trust.check_memory(repo, ref, commit, known_blobs=set())
+
+
+def last_good(repo: Repo, ref: str, start: str) -> tuple[str, list[str]]:
+    """The first commit before ``start`` (first parents) whose memory passes the checks."""
+    skipped: list[str] = []
+    parents = repo.commit_info(start).parents
+    while parents and len(skipped) < SEARCH_LIMIT:
+        candidate = parents[0]
+        if is_good(repo, ref, candidate):
+            return candidate, skipped
+        skipped.append(candidate)
+        parents = repo.commit_info(candidate).parents
+    raise InvalidInput(f"{ref} has no earlier memory that passes the checks",
+                       hint="see 'git codex log' and 'git codex fsck'; 'git codex restore REV' takes any good one")
+
+
+def undo(ws: Workspace, branch: str | None = None) -> Outcome:
+    """Write back the memory before the last change (repeated: further back)."""
+    ws.require_enabled()
+    repo = ws.repo
+    ref = target_ref(ws, branch)
+    tip = repo.ref_target(ref)
+    assert tip is not None
+    # Undoing an undo goes further back instead of redoing (restore does that).
+    start = parse_trailers(repo.commit_info(tip).message).get(RESTORED_FROM) if _is_undo(repo, tip) else None
+    if not start or repo.object_kind(start) != "commit":
+        start = tip
+    good, skipped = last_good(repo, ref, start)
+    if start != tip and not is_good(repo, ref, tip):
+        skipped.insert(0, tip)
+    subject = entry(repo, good).operation
+    return _write(ws, ref, tip, good, f"undo: back to {good[:12]} ({subject})", {UNDO_OF: tip}, tuple(skipped))
+
+
+def restore(ws: Workspace, rev: str, branch: str | None = None) -> Outcome:
+    """Write back the memory of ``rev`` (a memory commit id or a rev like ``refs/codex/branches/x~3``)."""
+    ws.require_enabled()
+    repo = ws.repo
+    ref = target_ref(ws, branch)
+    commit = repo.resolve_commit(rev) if rev and not rev.startswith("-") else None
+    if commit is None:
+        raise InvalidInput(f"no commit named {rev!r}", hint="pick one from 'git codex log' (or e.g. refs/codex/branches/main~2)")
+    problems = trust.check_memory(repo, ref, commit, known_blobs=set())
+    if problems:
+        raise InvalidInput(f"{rev} is not a good memory commit: {problems[0]}",
+                           hint="pick another from 'git codex log'; 'git codex fsck' lists what is wrong")
+    tip = repo.ref_target(ref)
+    assert tip is not None
+    subject = entry(repo, commit).operation
+    return _write(ws, ref, tip, commit, f"restore: memory of {commit[:12]} ({subject})", {}, ())
+
+
+def _is_undo(repo: Repo, commit: str) -> bool:
+    return UNDO_OF in parse_trailers(repo.commit_info(commit).message)
+
+
+def _clock(repo: Repo, commit: str) -> int:
+    try:
+        data = repo.blob_at(repo.commit_info(commit).tree, META_PATH)
+        return records.decode_meta(data, META_PATH).clock if data is not None else 0
+    except (GitmemError, *MALFORMED):
+        return 0
+
+
+def _write(ws: Workspace, ref: str, tip: str, source: str, message: str, extra: dict[str, str],
+           skipped: tuple[str, ...]) -> Outcome:
+    repo = ws.repo
+    saved = branches.backup(ws, ref, message)
+    tree = repo.commit_info(source).tree
+    meta_data = repo.blob_at(tree, META_PATH)
+    assert meta_data is not None  # checked: a good memory has its meta
+    meta = records.decode_meta(meta_data, META_PATH)
+    clock = max(meta.clock, _clock(repo, tip))
+    if clock != meta.clock:
+        tree = repo.update_tree(tree, {META_PATH: records.encode_meta(replace(meta, clock=clock))})
+    trailers = {**ws.trailers(), "Codex-Branch": branch_of(ref) or ws.branch, **extra, RESTORED_FROM: source}
+    body = message + "\n\n" + "".join(f"{k}: {v}\n" for k, v in trailers.items() if v)
+
+    def attempt(current: str | None) -> tuple[str, str, str]:
+        if current != tip:
+            raise ConcurrentUpdate(f"{ref} changed while going back; nothing was written",
+                                   hint="look at 'git codex log' and run the command again")
+        return repo.create_commit(tree, [tip], body), message, ""
+
+    # The tree goes back: writes made since leave this history, so this clone's actor for
+    # the ref must not continue their chain (a version vector covering them would be wrong).
+    local.new_actor_for(repo, ref)
+    update_ref(repo, ref, attempt)
+    new = repo.ref_target(ref)
+    assert new is not None
+    return Outcome(ref, new, source, skipped, saved)
