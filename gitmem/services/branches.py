@@ -50,6 +50,21 @@ def memory_of(ws: Workspace, name: str) -> Source | None:
     return None
 
 
+def memory_at(ws: Workspace, commit: str) -> Source | None:
+    """The memory of another branch (local, else remote-tracking) whose tip is ``commit``."""
+    for name, tip in ws.repo.branches().items():
+        if tip == commit and name != ws.branch:
+            found = memory_of(ws, name)
+            if found:
+                return found
+    for name, tip in ws.repo.refs_under("refs/remotes/").items():
+        if tip == commit:
+            found = memory_of(ws, name.removeprefix("refs/remotes/"))
+            if found:
+                return found
+    return None
+
+
 def fork_source(ws: Workspace, branch: str) -> Source | None:
     """The branch's start point's memory, else the previous branch's, else the default's."""
     repo = ws.repo

@@ -90,16 +90,9 @@ def merged_branch(ws: Workspace, parent: str, message: str) -> Source | None:
     """The memory of the branch a merge commit brought in through ``parent``."""
     from gitmem.services import branches
 
-    tips = [name for name, tip in ws.repo.branches().items() if tip == parent and name != ws.branch]
-    for name in tips:
-        found = branches.memory_of(ws, name)
-        if found:
-            return found
-    for name, tip in ws.repo.refs_under("refs/remotes/").items():
-        if tip == parent:
-            found = branches.memory_of(ws, name.removeprefix("refs/remotes/"))
-            if found:
-                return found
+    found = branches.memory_at(ws, parent)
+    if found:
+        return found
     named = _MERGE_MESSAGE.match(message)
     return branches.memory_of(ws, named.group(1)) if named else None
 

@@ -134,23 +134,6 @@ def remap_memory(ws: Workspace, mapping: Mapping[str, str], orphans: set[str]) -
     return changed_count[0] if changed_count else 0
 
 
-def onto_memory(ws: Workspace, onto: str | None) -> branches.Source | None:
-    """The memory of the branch a rebase went onto (a local or remote-tracking tip)."""
-    if not onto:
-        return None
-    for name, tip in ws.repo.branches().items():
-        if tip == onto and name != ws.branch:
-            found = branches.memory_of(ws, name)
-            if found:
-                return found
-    for name, tip in ws.repo.refs_under("refs/remotes/").items():
-        if tip == onto:
-            found = branches.memory_of(ws, name.removeprefix("refs/remotes/"))
-            if found:
-                return found
-    return None
-
-
 def apply(ws: Workspace, kind: str, pairs: Sequence[tuple[str, str]], state: RebaseState) -> list[str]:
     """Handle one post-rewrite event; returns what was done, for the report."""
     if kind == "amend" and rebase_in_progress(ws.repo.git_dir):
@@ -161,7 +144,7 @@ def apply(ws: Workspace, kind: str, pairs: Sequence[tuple[str, str]], state: Reb
     if kind == "rebase":
         matched, orphans = dropped_commits(ws, state, mapping)
         mapping.update(matched)
-        source = onto_memory(ws, state.onto)
+        source = branches.memory_at(ws, state.onto) if state.onto else None
         if source is not None and source.ref != ws.ref:
             result = merge_into(ws, ws.ref, source.commit, source.label)
             if result.outcome != "up-to-date":
