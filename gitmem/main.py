@@ -48,6 +48,7 @@ class App:
     """What the root group hands to every command."""
 
     path: str
+    branch: str | None = None
 
 
 class LazyGroup(click.Group):
@@ -81,13 +82,14 @@ class LazyGroup(click.Group):
     epilog="Examples:\n\n  git codex init\n\n  git codex tasks add 'Write the parser'\n\n  git codex tasks next",
 )
 @click.option("-C", "path", default=".", metavar="PATH", help="Run as if started in PATH (like git -C).")
+@click.option("--branch", metavar="NAME", help="Use NAME's memory instead of the checked-out branch's.")
 @click.version_option(package_name="gitmem", prog_name="git codex")
 @click.pass_context
-def cli(ctx: click.Context, path: str) -> None:
+def cli(ctx: click.Context, path: str, branch: str | None) -> None:
     """gitmem: git-native memory for AI coding agents (tasks, sessions, context)."""
     if not os.path.isdir(path):
         raise GitmemError(f"cannot change to {path!r}: no such directory")
-    ctx.obj = App(path=path)
+    ctx.obj = App(path=path, branch=branch)
 
 
 def _crash_report() -> str:

@@ -294,3 +294,19 @@ def test_status_suggests_merging_a_deleted_branch_memory_and_prune_archives_it(p
     codex(project, "prune", "--merge", "--yes")
     assert "Work on a deleted branch" in titles(project)
     assert "gone" not in git(project, "for-each-ref", "--format=%(refname)", "refs/codex/branches")
+
+
+def test_fresh_detached_checkout_reads_the_roadmap_but_does_not_write_it(project: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "ci"
+    git(project.parent, "clone", "-q", str(project), str(clone))
+    for ref in ("refs/codex/branches/main",):
+        git(clone, "fetch", "-q", "origin", f"+{ref}:{ref}")
+    git(clone, "config", "codex.defaultBranch", "main")
+    git(clone, "switch", "-q", "--detach", "HEAD")
+    assert "Roadmap task" in codex(clone, "tasks", "list")
+    refused = run_git_codex(clone, "tasks", "add", "From CI")
+    assert refused.returncode == 1 and "read-only" in refused.stderr and "--branch" in refused.stderr
+    codex(clone, "--branch", "main", "tasks", "add", "From CI")
+    assert "From CI" in codex(clone, "tasks", "list")
+    bad = run_git_codex(clone, "--branch", "a..b", "tasks", "list")
+    assert bad.returncode == 1 and "not a valid branch name" in bad.stderr

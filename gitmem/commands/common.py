@@ -20,7 +20,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 def workspace(agent: str | None = None, *, follow: bool = True) -> Workspace:
     """Open the repository; first follow drift (fork, fold merges), reported on stderr."""
     app = click.get_current_context().find_root().obj
-    ws = Workspace.open(app.path, agent=agent)
+    branch = inputs.branch_name(app.branch) if app.branch is not None else None
+    ws = Workspace.open(app.path, agent=agent, branch=branch)
     inputs.agent(ws.agent)  # from --agent or $GITMEM_AGENT; it ends up in commit trailers
     if follow:
         found = drift.check(ws)

@@ -78,3 +78,13 @@ def priority(value: int) -> int:
     if not 0 <= value <= 4:
         raise InvalidInput(f"priority must be 0 (highest) to 4, not {value}")
     return value
+
+
+_BAD_BRANCH = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|^[-/.]|[/.]$|\.lock$|//")
+
+
+def branch_name(value: str) -> str:
+    """A branch name as git accepts it (``git check-ref-format --branch``), checked without git."""
+    if not value or len(value) > 250 or _BAD_BRANCH.search(value) or value == "@":
+        raise InvalidInput(f"{value!r} is not a valid branch name", hint="see 'git check-ref-format --help'")
+    return value

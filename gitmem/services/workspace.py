@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gitmem.constants import MEMORY_PREFIX
-from gitmem.errors import Disabled, NoCommits, NotInitialised
+from gitmem.errors import Disabled, InvalidState, NoCommits, NotInitialised
 from gitmem.git.repo import Repo
 from gitmem.store import local
 from gitmem.store.memory import Change, MemoryStore, Snapshot, empty_meta
@@ -47,6 +47,8 @@ class Workspace:
     detached: bool
     default_branch: str
     head: str | None
+    read_only: bool = False
+    """Detached HEAD with no branch seen before: memory is read, never written."""
     drift: str = "none"
     """The drift kind found when the command started (set by the command layer)."""
     _fresh_actors: dict[str, str] = field(default_factory=dict, repr=False)
@@ -63,8 +65,11 @@ class Workspace:
         default = repo.config_get("codex.defaultBranch") or guess_default_branch(repo)
         current = repo.head_branch()
         detached = current is None and branch is None
+        last = cls._last_branch(repo) if detached else None
+        # A fresh detached checkout (CI, a new worktree) reads the roadmap but must not write it.
+        read_only = detached and last is None
         if branch is None:
-            branch = current or cls._last_branch(repo) or default
+            branch = current or last or default
         if not repo.config_bool("codex.branchMemory", True):
             branch = default
         return cls(
@@ -76,6 +81,7 @@ class Workspace:
             detached=detached,
             default_branch=default,
             head=head,
+            read_only=read_only,
         )
 
     @staticmethod
@@ -149,6 +155,11 @@ class Workspace:
     def write(self, build: Callable[[Snapshot], Change | None]) -> tuple[Change | None, str | None]:
         """Apply ``build`` to the newest memory of this branch as one memory commit."""
         self.require_enabled()
+        if self.read_only:
+            raise InvalidState(
+                f"HEAD is detached and no branch was seen here: {self.branch}'s memory is read-only",
+                hint=f"say which branch's memory to change: git codex --branch {self.branch} ...",
+            )
         return self.store.transact(self.ref, build, start=self._start, trailers=self.trailers())
 
     def create_memory(self) -> bool:
