@@ -75,6 +75,8 @@ def state_key(git_dir: str, common: str) -> str | None:
     head = _read(os.path.join(git_dir, "HEAD"))
     if not head.startswith(b"ref: refs/heads/"):
         return None  # detached HEAD: leave it to the full path
+    if os.path.isdir(os.path.join(common, "reftable")):
+        return None  # refs that are not files: their changes cannot be seen from here
     digest = hashlib.sha1(head)
     branch_ref = head[5:].strip().decode("utf-8", "replace")
     digest.update(_read(os.path.join(common, branch_ref)))
@@ -88,10 +90,12 @@ def state_key(git_dir: str, common: str) -> str | None:
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     for path in (os.path.join(common, "packed-refs"), os.path.join(common, "config"),
                  os.path.join(git_dir, "config.worktree"), os.path.join(home, ".gitconfig"),
-                 os.path.join(xdg, "git", "config")):
+                 os.path.join(xdg, "git", "config"), "/etc/gitconfig",
+                 os.environ.get("GIT_CONFIG_GLOBAL") or "-", os.environ.get("GIT_CONFIG_SYSTEM") or "-"):
         digest.update(_stat(path).encode())
     digest.update(_read(os.path.join(git_dir, "codex", "seen.json")))
-    for name in ("GITMEM_AGENT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_DIR", "NO_COLOR"):
+    for name in ("GITMEM_AGENT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM",
+                 "GIT_CONFIG_PARAMETERS", "GIT_DIR", "GIT_WORK_TREE", "NO_COLOR"):
         digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
     return digest.hexdigest()
 

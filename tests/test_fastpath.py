@@ -48,3 +48,20 @@ def test_a_corrupt_kept_answer_file_is_ignored(initialised: Path) -> None:
     assert listed(initialised) == ["only"]
     status = run_git_codex(initialised, "status", "--json")
     assert json.loads(status.stdout)["counts"] == {"pending": 1}
+
+
+def test_worktrees_packed_refs_and_detached_head(initialised: Path, tmp_path: Path) -> None:
+    repo = initialised
+    run_git_codex(repo, "tasks", "add", "on main")
+    other = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "wt", str(other))
+    assert listed(other) == ["on main"]
+    run_git_codex(other, "tasks", "add", "in worktree")
+    assert listed(other) == ["in worktree", "on main"]
+    assert listed(repo) == ["on main"]  # each worktree keeps its own answers
+    git(repo, "pack-refs", "--all")
+    run_git_codex(repo, "tasks", "add", "after packing")
+    git(repo, "pack-refs", "--all")
+    assert listed(repo) == ["after packing", "on main"]
+    git(repo, "switch", "-q", "--detach", "HEAD")
+    assert listed(repo) == ["after packing", "on main"]
