@@ -18,14 +18,17 @@ if [ -x "$orig" ]; then
     fi
 fi
 gitmem_part() {
-    [ "$(git config --bool codex.enabled 2>/dev/null)" = false ] && return 0
     [ -x "$GITMEM_PYTHON" ] || return 0
+    # Cheap checks first: most events need no Python at all.
     case "@HOOK@" in
     post-checkout)
         # Only a branch checkout to a branch without memory needs work now.
         [ "$3" = 1 ] || return 0
         branch=$(git symbolic-ref -q --short HEAD) || return 0
-        encoded=$(printf '%s' "$branch" | sed -e 's/%/%25/g' -e 's#/#%2F#g')
+        case "$branch" in
+        *[/%]*) encoded=$(printf '%s' "$branch" | sed -e 's/%/%25/g' -e 's#/#%2F#g') ;;
+        *) encoded=$branch ;;
+        esac
         git rev-parse -q --verify "refs/codex/branches/$encoded" >/dev/null && return 0
         ;;
     post-commit|post-merge)
@@ -34,10 +37,12 @@ gitmem_part() {
         ;;
     post-rewrite)
         [ -n "$stdin_copy" ] || return 0
+        [ "$(git config --bool codex.enabled 2>/dev/null)" = false ] && return 0
         "$GITMEM_PYTHON" -m gitmem hook @HOOK@ "$@" <"$stdin_copy"
         return 0
         ;;
     esac
+    [ "$(git config --bool codex.enabled 2>/dev/null)" = false ] && return 0
     "$GITMEM_PYTHON" -m gitmem hook @HOOK@ "$@" </dev/null
 }
 gitmem_part "$@" || true
