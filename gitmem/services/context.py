@@ -65,7 +65,8 @@ def _line(task: TaskSummary, short: dict[str, str], extra: str = "") -> str:
     return f"- `{short[task.id]}` {title}{extra}"
 
 
-def gather(ws: Workspace) -> tuple[str, list[Item]]:
+def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Item], int]:
+    """The header, the candidate items (at most ``cap`` per list) and how many lists cut."""
     snap = ws.require_snapshot()
     tasks = snap.summaries()
     short = graph.short_ids(tasks)
@@ -74,15 +75,18 @@ def gather(ws: Workspace) -> tuple[str, list[Item]]:
     live = graph.live(tasks)
     items: list[Item] = []
     doing = sorted((t for t in live.values() if t.status is Status.IN_PROGRESS), key=lambda t: t.priority)
-    for n, t in enumerate(doing):
-        items.append(Item("In progress", _line(t, short, f" (updated {age(t.updated_at, now)})"), 100 - n, {"id": t.id}))
     reasons = {t.id: graph.blockers(t, tasks, holders, ws.agent) for t in live.values() if not t.status.terminal}
-    ready = sorted((t for t in live.values() if t.id in reasons and not reasons[t.id]),
-                   key=lambda t: (t.status is not Status.IN_PROGRESS, t.priority, t.created_at, t.id))
-    for n, t in enumerate(x for x in ready if x.status is not Status.IN_PROGRESS):
+    ready = sorted((t for t in live.values() if t.status is Status.PENDING and not reasons[t.id]),
+                   key=lambda t: (t.priority, t.created_at, t.id))
+    cut = max(0, len(doing) - cap) + max(0, len(ready) - cap)
+    for n, t in enumerate(doing[:cap]):
+        items.append(Item("In progress", _line(t, short, f" (updated {age(t.updated_at, now)})"), 100 - n, {"id": t.id}))
+    for n, t in enumerate(ready[:cap]):
         items.append(Item("Ready next", _line(t, short, f" P{t.priority}"), _rank(n, 80, 30), {"id": t.id}))
     blocked = [t for t in live.values() if t.status is Status.BLOCKED or (t.status is Status.PENDING and reasons[t.id])]
-    for n, t in enumerate(sorted(blocked, key=lambda t: (t.priority, t.created_at))):
+    blocked = sorted(blocked, key=lambda t: (t.priority, t.created_at))
+    cut += max(0, len(blocked) - cap)
+    for n, t in enumerate(blocked[:cap]):
         why = "; ".join(reasons[t.id])
         if t.status is Status.BLOCKED and t.block_reason:
             why = t.block_reason
@@ -106,7 +110,7 @@ def gather(ws: Workspace) -> tuple[str, list[Item]]:
     header = (f"# Project memory: {where}\n"
               f"memory {tip[:12] if tip else 'not forked yet'}; last task change {memory_age}; "
               f"{len(live)} tasks, {sum(t.status.terminal for t in live.values())} done\n")
-    return header, items
+    return header, items, cut
 
 
 def render(header: str, items: list[Item], omitted: int) -> str:
@@ -122,11 +126,12 @@ def render(header: str, items: list[Item], omitted: int) -> str:
 
 def brief(ws: Workspace, budget: int = DEFAULT_BUDGET) -> Brief:
     """The brief, fitted to ``budget`` characters by dropping the least important items."""
-    header, items = gather(ws)
+    # No item is shorter than ~12 characters, so more than budget/12 per list cannot fit.
+    header, items, cut = gather(ws, cap=budget // 12 + 1)
     ranked = sorted(items, key=lambda i: -i.importance)
 
     def size(keep: int) -> int:
-        return len(render(header, ranked[:keep], len(ranked) - keep))
+        return len(render(header, ranked[:keep], len(ranked) - keep + cut))
 
     # The length grows with every item kept, so the most that fit is found by bisection.
     low, high = 0, len(ranked)
@@ -136,7 +141,7 @@ def brief(ws: Workspace, budget: int = DEFAULT_BUDGET) -> Brief:
             low = middle
         else:
             high = middle - 1
-    kept, omitted = ranked[:low], len(ranked) - low
+    kept, omitted = ranked[:low], len(ranked) - low + cut
     text = render(header, kept, omitted)
     if len(text) > budget:
         # Not even the header fits: cut it, keep the count of what was left out.

@@ -3,25 +3,27 @@
 A summary holds what lists, ``next``, ``status`` and ``context`` need. The cache maps
 task id -> (blob id, summary) and remembers the ``tasks/`` tree it describes: when the
 tree is unchanged nothing is listed; when it changed only new blobs are decoded. It is a
-hint, never trusted: an unreadable or ill-shaped file is ignored and rebuilt, and an entry
-is used only when its blob id matches the tree being read. ``marshal`` holds plain data.
+hint, never trusted: a file that is not exactly as gitmem wrote it (its SHA-1 is checked) is
+ignored and rebuilt, and an entry is used only when its blob id matches the tree being
+read. ``marshal`` holds plain data only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
+import hashlib
 import marshal
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import astuple, dataclass
-from typing import Any
 
 from gitmem.git.repo import Repo
 from gitmem.models import Status, Task
 from gitmem.store.local import clone_dir, write_atomic
 
 _STATUSES = {s.value: s for s in Status}
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 CACHE_FILE = f"summaries-v{CACHE_VERSION}.marshal"
 
 
@@ -66,35 +68,36 @@ def _path(repo: Repo) -> str:
     return os.path.join(clone_dir(repo), "cache", CACHE_FILE)
 
 
-def _load(repo: Repo) -> tuple[str, dict[str, tuple[str, tuple[Any, ...]]]]:
+def _load(repo: Repo) -> tuple[str, dict[str, tuple[str, TaskSummary]]]:
+    """The cached tree and entries; anything unreadable or not as written counts as empty.
+
+    The file is ``sha1(body) + body``: a file that is not byte for byte what gitmem wrote
+    (truncated, damaged) is ignored, so the entries need no per-field checks.
+    """
     try:
         with open(_path(repo), "rb") as fh:
-            value = marshal.load(fh)
-    except (OSError, EOFError, ValueError, TypeError):
+            data = fh.read()
+    except OSError:
         return "", {}
-    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], dict)):
+    digest, body = data[:20], data[20:]
+    if len(digest) < 20 or hashlib.sha1(body).digest() != digest:
         return "", {}
-    return value[0], value[1]
-
-
-def _summary(raw: object) -> TaskSummary | None:
-    if not isinstance(raw, tuple) or len(raw) != 15:
-        return None
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of small tuples: the cyclic collector only costs time here
     try:
-        summary = TaskSummary(*raw)
-        if summary.status_value not in _STATUSES:
-            return None
-    except TypeError:
-        return None
-    return summary
+        tree, raw = marshal.loads(body)
+        return tree, {k: (oid, TaskSummary(*fields)) for k, (oid, fields) in raw.items()}
+    except (EOFError, ValueError, TypeError):
+        return "", {}
+    finally:
+        if collecting:
+            gc.enable()
 
 
-def _valid(cached: dict[str, tuple[str, tuple[Any, ...]]], task_id: str) -> tuple[str, TaskSummary] | None:
-    entry = cached.get(task_id)
-    if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)):
-        return None
-    summary = _summary(entry[1])
-    return (entry[0], summary) if summary is not None and summary.id == task_id else None
+def _save(repo: Repo, tree: str, entries: Entries) -> None:
+    body = marshal.dumps((tree, {k: (o, astuple(s)) for k, (o, s) in entries.items()}))
+    with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
+        write_atomic(_path(repo), hashlib.sha1(body).digest() + body)
 
 
 def summaries(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
@@ -108,31 +111,20 @@ def summaries(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str
     if tree is None:
         return {}
     cached_tree, cached = _load(repo)
-    entries: Entries = {}
     if cached_tree == tree:
-        for task_id in cached:
-            hit = _valid(cached, task_id)
-            if hit is None:
-                break
-            entries[task_id] = hit
-        else:
-            return {k: v[1] for k, v in entries.items()}
-        cached, cached_tree = {}, ""
+        return {k: v[1] for k, v in cached.items()}
+    entries: Entries = {}
     if cached_tree and repo.has_object(cached_tree):
         old, new = repo.tree_entries(cached_tree), repo.tree_entries(tree)
         changed = {d for d in set(old) | set(new) if old.get(d) != new.get(d)}
-        for task_id in cached:
-            hit = _valid(cached, task_id) if task_id[2:4] not in changed else None
-            if hit is not None:
-                entries[task_id] = hit
+        entries = {k: v for k, v in cached.items() if k[2:4] not in changed}
         listing = {path.rsplit("/", 1)[-1][: -len(".toml")]: oid
                    for d in sorted(changed) if new.get(d, ("", False))[1]
                    for path, oid in repo.iter_blobs(tree, d) if path.endswith(".toml")}
     else:
         listing = dict(blobs())
     for task_id, oid in listing.items():
-        hit = _valid(cached, task_id)
+        hit = cached.get(task_id)
         entries[task_id] = hit if hit is not None and hit[0] == oid else (oid, TaskSummary.of(decode(task_id)))
-    with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
-        write_atomic(_path(repo), marshal.dumps((tree, {k: (o, astuple(s)) for k, (o, s) in entries.items()})))
+    _save(repo, tree, entries)
     return {k: v[1] for k, v in entries.items()}
