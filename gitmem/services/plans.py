@@ -125,15 +125,15 @@ class SyncReport:
 
 
 def plan_index(snap: Snapshot) -> tuple[dict[str, str], set[str]]:
-    """Live task ids by plan_key, and the plan_keys of deleted tasks (from cached summaries)."""
+    """Live task ids by plan_key, and the plan_keys of deleted tasks (from a small cached index)."""
     live: dict[str, str] = {}
     deleted: set[str] = set()
-    for summary in snap.summaries().values():
-        if summary.plan_key:
-            if summary.deleted:
-                deleted.add(summary.plan_key)
+    for task_id, (key, is_deleted) in snap.plan_keys().items():
+        if key:
+            if is_deleted:
+                deleted.add(key)
             else:
-                live[summary.plan_key] = summary.id
+                live[key] = task_id
     return live, deleted
 
 

@@ -17,14 +17,16 @@ import marshal
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import astuple, dataclass
+from typing import Any
 
 from gitmem.git.repo import Repo
 from gitmem.models import Status, Task
 from gitmem.store.local import clone_dir, write_atomic
 
 _STATUSES = {s.value: s for s in Status}
-CACHE_VERSION = 4
-CACHE_FILE = f"summaries-v{CACHE_VERSION}.marshal"
+CACHE_VERSION = 5
+SUMMARIES = f"summaries-v{CACHE_VERSION}.marshal"
+PLAN_KEYS = f"plan-keys-v{CACHE_VERSION}.marshal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,70 +63,94 @@ class TaskSummary:
         )
 
 
-Entries = dict[str, tuple[str, TaskSummary]]
+
+def _path(repo: Repo, name: str) -> str:
+    return os.path.join(clone_dir(repo), "cache", name)
 
 
-def _path(repo: Repo) -> str:
-    return os.path.join(clone_dir(repo), "cache", CACHE_FILE)
-
-
-def _load(repo: Repo) -> tuple[str, dict[str, tuple[str, TaskSummary]]]:
-    """The cached tree and entries; anything unreadable or not as written counts as empty.
+def _load(path: str) -> tuple[str, dict[str, tuple[str, tuple[Any, ...]]]]:
+    """The cached tree and raw entries; anything unreadable or not as written counts as empty.
 
     The file is ``sha1(body) + body``: a file that is not byte for byte what gitmem wrote
     (truncated, damaged) is ignored, so the entries need no per-field checks.
     """
     try:
-        with open(_path(repo), "rb") as fh:
+        with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
         return "", {}
     digest, body = data[:20], data[20:]
     if len(digest) < 20 or hashlib.sha1(body).digest() != digest:
         return "", {}
+    try:
+        tree, raw = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return "", {}
+    return (tree, raw) if isinstance(tree, str) and isinstance(raw, dict) else ("", {})
+
+
+def _save(path: str, tree: str, raw: dict[str, tuple[str, tuple[Any, ...]]]) -> None:
+    body = marshal.dumps((tree, raw))
+    with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
+        write_atomic(path, hashlib.sha1(body).digest() + body)
+
+
+def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[str, str]],
+           project: Callable[[str], tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    """task id -> ``project(task_id)`` for the tasks in the ``tasks/`` tree ``tree``, cached.
+
+    Same tree as cached: no listing at all. Another tree: only the fan-out directories
+    whose subtree changed are listed (a write touches one or two), and only blobs the cache
+    does not hold are projected. No usable cache: ``blobs`` lists everything.
+    """
+    if tree is None:
+        return {}
+    path = _path(repo, name)
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of small tuples: the cyclic collector only costs time here
     try:
-        tree, raw = marshal.loads(body)
-        return tree, {k: (oid, TaskSummary(*fields)) for k, (oid, fields) in raw.items()}
-    except (EOFError, ValueError, TypeError):
-        return "", {}
+        cached_tree, cached = _load(path)
+        if cached_tree == tree:
+            return {k: v[1] for k, v in cached.items()}
+        entries: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        if cached_tree and repo.has_object(cached_tree):
+            old, new = repo.tree_entries(cached_tree), repo.tree_entries(tree)
+            changed = {d for d in set(old) | set(new) if old.get(d) != new.get(d)}
+            entries = {k: v for k, v in cached.items() if k[2:4] not in changed}
+            listing = {p.rsplit("/", 1)[-1][: -len(".toml")]: oid
+                       for d in sorted(changed) if new.get(d, ("", False))[1]
+                       for p, oid in repo.iter_blobs(tree, d) if p.endswith(".toml")}
+        else:
+            listing = dict(blobs())
+        for task_id, oid in listing.items():
+            hit = cached.get(task_id)
+            entries[task_id] = hit if hit is not None and hit[0] == oid else (oid, project(task_id))
+        _save(path, tree, entries)
+        return {k: v[1] for k, v in entries.items()}
     finally:
         if collecting:
             gc.enable()
 
 
-def _save(repo: Repo, tree: str, entries: Entries) -> None:
-    body = marshal.dumps((tree, {k: (o, astuple(s)) for k, (o, s) in entries.items()}))
-    with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
-        write_atomic(_path(repo), hashlib.sha1(body).digest() + body)
-
-
 def summaries(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
               decode: Callable[[str], Task]) -> dict[str, TaskSummary]:
-    """Summaries of the tasks in the ``tasks/`` tree ``tree``.
+    """What reads need of every task in the ``tasks/`` tree ``tree``."""
+    raw = _index(repo, SUMMARIES, tree, blobs, lambda task_id: astuple(TaskSummary.of(decode(task_id))))
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return {k: TaskSummary(*fields) for k, fields in raw.items()}
+    finally:
+        if collecting:
+            gc.enable()
 
-    Same tree as cached: no listing at all. Another tree: only the fan-out directories
-    whose subtree changed are listed (a write touches one or two), and only blobs the cache
-    does not hold are decoded. No usable cache: ``blobs`` lists everything.
-    """
-    if tree is None:
-        return {}
-    cached_tree, cached = _load(repo)
-    if cached_tree == tree:
-        return {k: v[1] for k, v in cached.items()}
-    entries: Entries = {}
-    if cached_tree and repo.has_object(cached_tree):
-        old, new = repo.tree_entries(cached_tree), repo.tree_entries(tree)
-        changed = {d for d in set(old) | set(new) if old.get(d) != new.get(d)}
-        entries = {k: v for k, v in cached.items() if k[2:4] not in changed}
-        listing = {path.rsplit("/", 1)[-1][: -len(".toml")]: oid
-                   for d in sorted(changed) if new.get(d, ("", False))[1]
-                   for path, oid in repo.iter_blobs(tree, d) if path.endswith(".toml")}
-    else:
-        listing = dict(blobs())
-    for task_id, oid in listing.items():
-        hit = cached.get(task_id)
-        entries[task_id] = hit if hit is not None and hit[0] == oid else (oid, TaskSummary.of(decode(task_id)))
-    _save(repo, tree, entries)
-    return {k: v[1] for k, v in entries.items()}
+
+def plan_keys(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
+              decode: Callable[[str], Task]) -> dict[str, tuple[str, bool]]:
+    """task id -> (plan_key or "", deleted): the small index ``plan sync`` needs."""
+
+    def project(task_id: str) -> tuple[str, bool]:
+        task = decode(task_id)
+        return task.plan_key or "", task.deleted
+
+    return {k: (str(v[0]), bool(v[1])) for k, v in _index(repo, PLAN_KEYS, tree, blobs, project).items()}

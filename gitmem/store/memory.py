@@ -81,6 +81,10 @@ class Snapshot:
             self._summaries = cache.summaries(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
         return self._summaries
 
+    def plan_keys(self) -> dict[str, tuple[str, bool]]:
+        """task id -> (plan_key or "", deleted), from its own small cache."""
+        return cache.plan_keys(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
+
     def has_task(self, task_id: str) -> bool:
         """Whether ``task_id`` exists, without listing the whole tree."""
         if self._task_blobs is not None or self._summaries is not None:
