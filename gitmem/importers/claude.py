@@ -177,7 +177,7 @@ def read_transcript(path: Path, tally: Tally) -> SessionRecord | None:
     for line in lines:
         record = line.value
         kind = record.get("type")
-        if kind not in KNOWN:
+        if not isinstance(kind, str) or kind not in KNOWN:
             unknown += 1
             continue
         at = iso(record.get("timestamp"))
