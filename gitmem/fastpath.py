@@ -143,14 +143,22 @@ def answer(argv: Sequence[str]) -> bool:
     return True
 
 
-def remember(argv: Sequence[str], output: str) -> None:
-    """Keep the output of a read that just ran in full, keyed by the state after it."""
+def current_key(argv: Sequence[str]) -> str | None:
+    """The state key for ``argv``'s repository now (None: not cacheable)."""
+    found = request(argv)
+    dirs = _git_dirs(found[0]) if found else None
+    return state_key(*dirs) if dirs else None
+
+
+def remember(argv: Sequence[str], output: str, key_before: str | None) -> None:
+    """Keep the output of a read that just ran in full, if the run changed none of its
+    inputs (a run that forked, merged or moved the seen point answered for the old state)."""
     found = request(argv)
     dirs = _git_dirs(found[0]) if found else None
     if found is None or dirs is None:
         return
     key = state_key(*dirs)
-    if key is None:
+    if key is None or key != key_before:
         return
     responses = _load(dirs[1])
     name = f"{dirs[0]}\0" + "\0".join(found[1])

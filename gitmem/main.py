@@ -123,6 +123,7 @@ class _Recorder:
 
     out: _Tee
     err: _Tee
+    key_before: str | None
 
     @classmethod
     def start(cls, args: list[str]) -> _Recorder | None:
@@ -130,7 +131,7 @@ class _Recorder:
 
         if fastpath.request(args) is None or sys.stdout.isatty():
             return None
-        recorder = cls(_Tee(sys.stdout), _Tee(sys.stderr))
+        recorder = cls(_Tee(sys.stdout), _Tee(sys.stderr), fastpath.current_key(args))
         sys.stdout, sys.stderr = recorder.out, recorder.err
         return recorder
 
@@ -146,7 +147,7 @@ class _Recorder:
         if code == 0 and not self.err.parts:
             from gitmem import fastpath
 
-            fastpath.remember(args, "".join(self.out.parts))
+            fastpath.remember(args, "".join(self.out.parts), self.key_before)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

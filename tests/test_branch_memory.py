@@ -205,9 +205,9 @@ def test_reset_hard_is_drift_and_branch_rename_keeps_memory(project: Path) -> No
     git(project, "reset", "-q", "--hard", "HEAD~1")
     status = run_git_codex(project, "status")
     assert "reconcile" in status.stderr
-    assert json.loads(codex(project, "cache", "show", "--json"))["kind"] == "diverged"
+    assert json.loads(codex(project, "cache", "show", "--json"))["drift"] == "diverged"
     codex(project, "cache", "reconcile", "--ignore")
-    assert json.loads(codex(project, "cache", "show", "--json"))["kind"] == "none"
+    assert json.loads(codex(project, "cache", "show", "--json"))["drift"] == "none"
 
     git(project, "switch", "-q", "-c", "old-name")
     codex(project, "tasks", "add", "Travels with the rename")
@@ -310,3 +310,14 @@ def test_fresh_detached_checkout_reads_the_roadmap_but_does_not_write_it(project
     assert "From CI" in codex(clone, "tasks", "list")
     bad = run_git_codex(clone, "--branch", "a..b", "tasks", "list")
     assert bad.returncode == 1 and "not a valid branch name" in bad.stderr
+
+
+def test_git_dash_c_settings_reach_gitmem(project: Path) -> None:
+    import subprocess
+
+    result = subprocess.run(["git", "-c", "codex.enabled=false", "codex", "tasks", "add", "nope"], cwd=project,
+                            capture_output=True, text=True)
+    if "is not a git command" in result.stderr:
+        pytest.skip("git-codex is not on PATH in this environment")
+    assert result.returncode == 1 and "disabled" in result.stderr
+    assert "nope" not in titles(project)

@@ -65,3 +65,17 @@ def test_worktrees_packed_refs_and_detached_head(initialised: Path, tmp_path: Pa
     assert listed(repo) == ["after packing", "on main"]
     git(repo, "switch", "-q", "--detach", "HEAD")
     assert listed(repo) == ["after packing", "on main"]
+
+
+def test_a_read_that_moved_the_seen_point_is_not_kept(initialised: Path) -> None:
+    repo = initialised
+    run_git_codex(repo, "status")
+    (repo / "new.txt").write_text("x")
+    git(repo, "add", "new.txt")
+    git(repo, "commit", "-q", "-m", "ahead")
+    first = run_git_codex(repo, "status", "--json")
+    assert json.loads(first.stdout)["drift"] == "ahead"
+    second = run_git_codex(repo, "status", "--json")
+    assert json.loads(second.stdout)["drift"] == "none"
+    third = run_git_codex(repo, "status", "--json")
+    assert third.stdout == second.stdout

@@ -6,6 +6,7 @@ reach a user as a crash. Nothing here touches git: importers are files in, recor
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -41,10 +42,8 @@ json_values = st.recursive(
 def run(name: str, tmp_path: Path, data: bytes) -> None:
     path = tmp_path / f"input-{name}.jsonl"
     path.write_bytes(data)
-    try:
+    with contextlib.suppress(GitmemError):  # a clear error is fine; anything else is a crash
         READERS[name](path, Tally())
-    except GitmemError:
-        pass
 
 
 @pytest.mark.parametrize("name", sorted(READERS))

@@ -23,7 +23,7 @@ def show(as_json: bool) -> None:
     seen = drift.read_seen(ws)
     kind = drift.classify(ws, seen)
     if as_json:
-        emit_json("drift", {"kind": kind, "branch": ws.branch, "head": ws.head, "detached": ws.detached,
+        emit_json("drift", {"drift": kind, "branch": ws.branch, "head": ws.head, "detached": ws.detached,
                             "seen_branch": seen.get("branch"), "seen_head": seen.get("head"), "seen_at": seen.get("at"),
                             "memory_ref": ws.ref, "memory_tip": ws.repo.ref_target(ws.ref)})
         return

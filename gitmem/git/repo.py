@@ -15,6 +15,24 @@ _BLOB = pygit2.GIT_FILEMODE_BLOB
 _TREE = pygit2.GIT_FILEMODE_TREE
 
 
+def command_line_config() -> dict[str, str]:
+    """``git -c key=value codex ...`` settings, which git passes in the environment and
+    libgit2 does not read: GIT_CONFIG_PARAMETERS and GIT_CONFIG_COUNT/KEY_n/VALUE_n."""
+    import shlex
+
+    out: dict[str, str] = {}
+    with contextlib.suppress(ValueError):
+        for item in shlex.split(os.environ.get("GIT_CONFIG_PARAMETERS", "")):
+            key, sep, value = item.partition("=")
+            out[key.lower()] = value if sep else "true"
+    with contextlib.suppress(ValueError):
+        for n in range(int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)):
+            name = os.environ.get(f"GIT_CONFIG_KEY_{n}")
+            if name:
+                out[name.lower()] = os.environ.get(f"GIT_CONFIG_VALUE_{n}", "")
+    return out
+
+
 class RefMoved(Exception):
     """A compare-and-swap ref update lost: the ref no longer has the expected value."""
 
@@ -394,6 +412,9 @@ class Repo:
 
     # -- config -------------------------------------------------------------
     def config_get(self, name: str) -> str | None:
+        override = command_line_config().get(name.lower())
+        if override is not None:
+            return override
         try:
             config = self._raw.config
             return str(config[name]) if name in config else None

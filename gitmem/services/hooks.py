@@ -121,7 +121,8 @@ def status(repo: Repo) -> list[HookState]:
                    and is_shim(os.path.join(directory, n))] if os.path.isdir(directory) else []
         if wrapped:
             detail = (f"another hook manager replaced the shim and keeps it as {wrapped[0]}; it may not pass "
-                      + ("post-rewrite's stdin, so remapping falls back to the lazy path" if hook == "post-rewrite"
+                      + ("post-rewrite's stdin: after amend/rebase the next command reports drift and "
+                         "'git codex cache reconcile --rebuild' remaps by patch id" if hook == "post-rewrite"
                          else "the hook's arguments; drift is still caught by the next command"))
             states.append(HookState(hook, "wrapped", chained, detail))
         elif os.path.lexists(path):

@@ -14,6 +14,7 @@ from gitmem.constants import FORMAT_VERSION, MAX_BLOB
 from gitmem.errors import MALFORMED, GitmemError
 from gitmem.git.repo import Repo
 from gitmem.store import local, records
+from gitmem.store.aliases import ALIASES_PATH
 from gitmem.store.codec import loads
 from gitmem.store.memory import META_PATH, TASKS_DIR
 from gitmem.store.sessions import SESSIONS_DIR, session_from_document
@@ -60,7 +61,9 @@ def check_memory(repo: Repo, ref: str, commit: str, known_blobs: set[str],
             continue
         where = f"{ref}:{path}"
         is_task = path.startswith(TASKS_DIR + "/") and path.endswith(".toml")
-        schema_name = "meta" if path == META_PATH else "task" if is_task else None
+        is_session = path.startswith(SESSIONS_DIR + "/")
+        schema_name = ("meta" if path == META_PATH else "task" if is_task else "session" if is_session
+                       else "aliases" if path == ALIASES_PATH else None)
         try:
             doc = _check_blob(repo, where, oid, schema_name)
             if isinstance(doc, str):
@@ -69,7 +72,7 @@ def check_memory(repo: Repo, ref: str, commit: str, known_blobs: set[str],
                 problems.append(f"{where}: memory format {doc.get('format')} is newer than this gitmem")
             elif is_task and f"{records.task_from_document(doc).id}.toml" != os.path.basename(path):
                 problems.append(f"{where}: the record's id does not match its file name")
-            elif path.startswith(SESSIONS_DIR + "/"):
+            elif is_session:
                 session_from_document(doc)
         except (GitmemError, *MALFORMED) as exc:
             problems.append(f"{where}: {getattr(exc, 'message', None) or exc}")

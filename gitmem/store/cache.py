@@ -21,6 +21,7 @@ from typing import Any
 
 from gitmem.git.repo import Repo
 from gitmem.models import Status, Task
+from gitmem.store import events
 from gitmem.store.local import clone_dir, write_atomic
 
 _STATUSES = {s.value: s for s in Status}
@@ -110,8 +111,11 @@ def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[
     gc.disable()  # tens of thousands of small tuples: the cyclic collector only costs time here
     try:
         cached_tree, cached = _load(path)
+        index = name.partition("-v")[0]
         if cached_tree == tree:
+            events.record(repo, "cache", hit=True, index=index)
             return {k: v[1] for k, v in cached.items()}
+        events.record(repo, "cache", hit=False, index=index, incremental=bool(cached_tree))
         entries: dict[str, tuple[str, tuple[Any, ...]]] = {}
         if cached_tree and repo.has_object(cached_tree):
             old, new = repo.tree_entries(cached_tree), repo.tree_entries(tree)
