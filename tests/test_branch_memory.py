@@ -110,6 +110,8 @@ def test_squash_merge_needs_codex_merge(project: Path) -> None:
     git(project, "merge", "-q", "--squash", "feature")
     git(project, "commit", "-q", "-m", "squashed feature")
     assert "Squashed work" not in titles(project)
+    status = json.loads(codex(project, "status", "--json"))
+    assert status["unmerged_memories"] == ["feature"]  # noticed while the branch still exists
     out = codex(project, "merge", "feature")
     assert "merged" in out or "fast-forward" in out
     assert "Squashed work" in titles(project)
