@@ -6,6 +6,8 @@ command inside a hook cannot recurse into gitmem.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 from collections.abc import Sequence
 
@@ -44,3 +46,21 @@ def patch_ids(cwd: str, revs: Sequence[str]) -> dict[str, str]:
         if len(parts) == 2:
             ids[parts[1]] = parts[0]
     return ids
+
+
+def command_line_config() -> dict[str, str]:
+    """``git -c key=value codex ...`` settings, which git passes in the environment and
+    libgit2 does not read: GIT_CONFIG_PARAMETERS and GIT_CONFIG_COUNT/KEY_n/VALUE_n."""
+    import shlex
+
+    out: dict[str, str] = {}
+    with contextlib.suppress(ValueError):
+        for item in shlex.split(os.environ.get("GIT_CONFIG_PARAMETERS", "")):
+            key, sep, value = item.partition("=")
+            out[key.lower()] = value if sep else "true"
+    with contextlib.suppress(ValueError):
+        for n in range(int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)):
+            name = os.environ.get(f"GIT_CONFIG_KEY_{n}")
+            if name:
+                out[name.lower()] = os.environ.get(f"GIT_CONFIG_VALUE_{n}", "")
+    return out

@@ -10,27 +10,10 @@ from dataclasses import dataclass
 import pygit2
 
 from gitmem.errors import CorruptMemory, NotARepository
+from gitmem.git.cli import command_line_config
 
 _BLOB = pygit2.GIT_FILEMODE_BLOB
 _TREE = pygit2.GIT_FILEMODE_TREE
-
-
-def command_line_config() -> dict[str, str]:
-    """``git -c key=value codex ...`` settings, which git passes in the environment and
-    libgit2 does not read: GIT_CONFIG_PARAMETERS and GIT_CONFIG_COUNT/KEY_n/VALUE_n."""
-    import shlex
-
-    out: dict[str, str] = {}
-    with contextlib.suppress(ValueError):
-        for item in shlex.split(os.environ.get("GIT_CONFIG_PARAMETERS", "")):
-            key, sep, value = item.partition("=")
-            out[key.lower()] = value if sep else "true"
-    with contextlib.suppress(ValueError):
-        for n in range(int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)):
-            name = os.environ.get(f"GIT_CONFIG_KEY_{n}")
-            if name:
-                out[name.lower()] = os.environ.get(f"GIT_CONFIG_VALUE_{n}", "")
-    return out
 
 
 class RefMoved(Exception):
