@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gitmem.constants import CLAIMS_REF, MEMORY_PREFIX, NOTES_REF
-from gitmem.errors import ConcurrentUpdate, GitmemError, InvalidInput
+from gitmem.errors import MALFORMED, ConcurrentUpdate, GitmemError, InvalidInput
 from gitmem.git import transport
 from gitmem.git.repo import Repo
 from gitmem.services import trust
@@ -116,25 +117,16 @@ def merge_remote_claims(ws: Workspace, remote: str, report: SyncReport) -> None:
         return
     try:
         theirs = claim_store.load_events(repo, theirs_tip)
-    except InvalidInput as exc:
-        report.problems.append(exc.message)
-        return
-    except Exception as exc:
+    except (GitmemError, *MALFORMED) as exc:  # anything unreadable from a remote is reported, not merged
         report.problems.append(f"{remote_claims_ref(remote)}: {getattr(exc, 'message', exc)}")
         return
     before = claim_store.load_claims(repo)
 
-    def attempt(current: str | None) -> tuple[str, str, bool] | None:
-        if current == theirs_tip or (current and repo.is_ancestor(theirs_tip, current)):
-            return None
-        if current is None or repo.is_ancestor(current, theirs_tip):
-            return theirs_tip, f"claims: fast-forward to {remote}", True
-        blobs = claim_store.merged_blobs(claim_store.load_events(repo, current), theirs)
-        tree = repo.update_tree(repo.commit_info(current).tree, blobs)
-        commit = repo.create_commit(tree, [current, theirs_tip], f"merge claims of {remote}\n")
-        return commit, f"claims: merge {remote}", True
+    def blobs_for(current: str | None) -> tuple[dict[str, bytes | None], bool]:
+        mine = claim_store.load_events(repo, current) if current else {}
+        return claim_store.merged_blobs(mine, theirs), True
 
-    if update_ref(repo, CLAIMS_REF, attempt):
+    if _fold_ref(repo, CLAIMS_REF, theirs_tip, "claims", remote, blobs_for):
         report.merged.append(f"{remote} claims")
     after = claim_store.load_claims(repo)
     for task, held in before.items():
@@ -166,20 +158,32 @@ def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
         report.problems.append(problem)
         return
 
+    def blobs_for(current: str | None) -> tuple[dict[str, bytes | None], bool]:
+        blobs, problems = notes.merged_note_blobs(repo, current, theirs, remote_notes_ref(remote))
+        report.problems.extend(p for p in problems if p not in report.problems)
+        return blobs, not problems  # never fast-forward onto notes that were left out
+
+    if _fold_ref(repo, NOTES_REF, theirs, "notes", remote, blobs_for):
+        report.merged.append(f"{remote} notes")
+
+
+def _fold_ref(repo: Repo, ref: str, theirs: str, what: str, remote: str,
+              blobs_for: Callable[[str | None], tuple[dict[str, bytes | None], bool]]) -> bool:
+    """Bring the fetched commit ``theirs`` into ``ref`` by CAS: nothing when already there, a
+    fast-forward when allowed, else a merge commit (both parents) with ``blobs_for``'s blobs."""
+
     def attempt(current: str | None) -> tuple[str, str, bool] | None:
         if current == theirs or (current and repo.is_ancestor(theirs, current)):
             return None
-        blobs, problems = notes.merged_note_blobs(repo, current, theirs, remote_notes_ref(remote))
-        report.problems.extend(p for p in problems if p not in report.problems)
-        if not problems and (current is None or repo.is_ancestor(current, theirs)):
-            return theirs, f"notes: fast-forward to {remote}", True
+        blobs, may_fast_forward = blobs_for(current)
+        if may_fast_forward and (current is None or repo.is_ancestor(current, theirs)):
+            return theirs, f"{what}: fast-forward to {remote}", True
         base = repo.commit_info(current).tree if current else None
         tree = repo.update_tree(base, blobs)
         parents = [current, theirs] if current else [theirs]
-        return repo.create_commit(tree, parents, f"merge notes of {remote}\n"), f"notes: merge {remote}", True
+        return repo.create_commit(tree, parents, f"merge {what} of {remote}\n"), f"{what}: merge {remote}", True
 
-    if update_ref(repo, NOTES_REF, attempt):
-        report.merged.append(f"{remote} notes")
+    return bool(update_ref(repo, ref, attempt))
 
 
 def fetch(ws: Workspace, remote: str) -> SyncReport:
