@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gitmem.importers.records import Tally, TaskRecord, read_jsonl
+from gitmem.importers.records import Tally, TaskRecord, as_list, read_jsonl
 
 STATUS = {"open": "pending", "in_progress": "in_progress", "blocked": "blocked", "closed": "completed",
           "deferred": "pending", "pinned": "pending", "hooked": "in_progress", "tombstone": "cancelled"}
@@ -37,7 +37,7 @@ def read(path: Path, tally: Tally) -> list[TaskRecord]:
             continue
         issue_id = issue["id"]
         deps, related, parent = [], [], None
-        for dep in issue.get("dependencies") or []:
+        for dep in as_list(issue.get("dependencies")):
             if not isinstance(dep, dict) or not isinstance(dep.get("depends_on_id"), str):
                 continue
             if dep.get("issue_id") not in (None, issue_id):
@@ -55,7 +55,7 @@ def read(path: Path, tally: Tally) -> list[TaskRecord]:
             tally.skip(f"unknown status {status_word!r} (imported as pending)", where)
             status = "pending"
         issue_type = str(issue.get("issue_type") or "task")
-        labels = [str(v) for v in issue.get("labels") or [] if isinstance(v, str)]
+        labels = [str(v) for v in as_list(issue.get("labels")) if isinstance(v, str)]
         if issue_type not in ("task", *KIND):
             labels.append(issue_type)
         extra = {k: issue[k] for k in ("id", "issue_type", "status", "created_at", "closed_at", "external_ref")

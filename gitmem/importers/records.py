@@ -162,3 +162,8 @@ def text_of(content: Any) -> str:
 def plan_priority(value: Any) -> int:
     """``high``/``medium``/``low`` (Task Master, TodoWrite) as gitmem priorities."""
     return {"critical": 0, "high": 1, "medium": 2, "low": 3}.get(str(value).lower(), 2)
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else nothing (another tool's "list" may be anything)."""
+    return value if isinstance(value, list) else []

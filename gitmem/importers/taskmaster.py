@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gitmem.errors import InvalidInput
-from gitmem.importers.records import Tally, TaskRecord, plan_priority
+from gitmem.importers.records import Tally, TaskRecord, as_list, plan_priority
 
 STATUS = {
     "pending": "pending", "in-progress": "in_progress", "in_progress": "in_progress", "review": "in_progress",
@@ -86,9 +86,9 @@ def read(path: Path, tally: Tally) -> list[TaskRecord]:
                 tally.skip("task without an id", f"{path}: {tag} task #{n + 1}")
                 continue
             task_id = str(item["id"])
-            deps = [str(d) for d in item.get("dependencies") or [] if isinstance(d, int | str)]
+            deps = [str(d) for d in as_list(item.get("dependencies")) if isinstance(d, int | str)]
             out.append(_record(tag, item, task_id, deps, None, tally))
-            subtasks = [s for s in item.get("subtasks") or [] if isinstance(s, dict) and s.get("id") is not None]
+            subtasks = [s for s in as_list(item.get("subtasks")) if isinstance(s, dict) and s.get("id") is not None]
             siblings = {f"{task_id}.{s['id']}" for s in subtasks}
             for sub in subtasks:
                 sub_id = f"{task_id}.{sub['id']}"
