@@ -6,6 +6,7 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pygit2
 
@@ -13,6 +14,7 @@ from gitmem.errors import CorruptMemory, NotARepository
 from gitmem.git.cli import command_line_config
 
 _BLOB = pygit2.GIT_FILEMODE_BLOB
+_T = TypeVar("_T")
 _TREE = pygit2.GIT_FILEMODE_TREE
 
 
@@ -227,13 +229,19 @@ class Repo:
             raise
 
     # -- objects ------------------------------------------------------------
-    def commit_info(self, oid: str) -> CommitInfo:
+    def _typed(self, oid: str | pygit2.Oid, kind: type[_T], where: str = "") -> _T:
+        """The object ``oid`` if it exists and is a ``kind``; else a CorruptMemory naming it."""
         try:
             obj = self._raw[oid]
         except (KeyError, ValueError) as exc:
             raise CorruptMemory(f"object {oid} is missing", hint="run 'git codex fsck'") from exc
-        if not isinstance(obj, pygit2.Commit):
-            raise CorruptMemory(f"{oid} is a {obj.type_str}, not a commit", hint="run 'git codex fsck'")
+        if not isinstance(obj, kind):
+            what = kind.__name__.lower()
+            raise CorruptMemory(f"{where or oid} is a {obj.type_str}, not a {what}", hint="run 'git codex fsck'")
+        return obj
+
+    def commit_info(self, oid: str) -> CommitInfo:
+        obj = self._typed(oid, pygit2.Commit)
         return CommitInfo(
             id=oid,
             tree=str(obj.tree_id),
@@ -263,13 +271,7 @@ class Repo:
         return int(obj.size) if isinstance(obj, pygit2.Blob) else 0
 
     def _tree(self, oid: str | pygit2.Oid, where: str = "") -> pygit2.Tree:
-        try:
-            obj = self._raw[oid]
-        except (KeyError, ValueError) as exc:
-            raise CorruptMemory(f"tree {oid} is missing", hint="run 'git codex fsck'") from exc
-        if not isinstance(obj, pygit2.Tree):
-            raise CorruptMemory(f"{where or oid} is not a tree", hint="run 'git codex fsck'")
-        return obj
+        return self._typed(oid, pygit2.Tree, where)
 
     def tree_entries(self, tree: str, path: str = "") -> dict[str, tuple[str, bool]]:
         """Entries of ``tree`` (or of its subtree at ``path``): name -> (oid, is_tree)."""
