@@ -5,6 +5,7 @@ from __future__ import annotations
 MEMORY_PREFIX = "refs/codex/branches/"
 CLAIMS_REF = "refs/codex/claims"
 BACKUP_PREFIX = "refs/codex/backups/"
+REMOTE_PREFIX = "refs/codex-remotes/"
 NOTES_REF = "refs/notes/codex"
 
 FORMAT_VERSION = 1

@@ -117,7 +117,7 @@ def remove_element(task: Task, name: str, key: str, *, stamp: Stamp, now: str) -
     existing = current.get(key)
     if existing is None or not existing.present:
         return task
-    sets = {**task.sets, name: {**current, key: replace(existing, rm=stamp)}}
+    sets = {**task.sets, name: {**current, key: existing._replace(rm=stamp)}}
     return touch(replace(task, sets=sets), stamp=stamp, now=now)
 
 

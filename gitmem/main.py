@@ -1,95 +1,13 @@
-"""Entry point: the root click group (it only registers) and errors -> exit codes."""
+"""Entry point: errors -> exit codes; the hot reads go to ``direct.py``, the rest to click (``cli.py``)."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import click
-
 from gitmem.errors import GitmemError
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-# name -> "module:attribute"; modules import only when their command runs.
-COMMANDS = {
-    "init": ("gitmem.commands.init:init", "Set up memory (and hooks) in this repository."),
-    "status": ("gitmem.commands.status:status", "Branch, memory tip and task counts."),
-    "tasks": ("gitmem.commands.tasks:tasks", "Add, list, order and complete tasks."),
-    "session": ("gitmem.commands.session:session", "Log agent sessions turn by turn; notes on commits."),
-    "context": ("gitmem.commands.context:context", "A compact brief of this memory for an agent's prompt."),
-    "plan": ("gitmem.commands.plan:plan", "Mirror an agent's plan (Codex, Claude, Gemini) into tasks."),
-    "hooks": ("gitmem.commands.hooks:hooks", "Install, remove or inspect the git hooks."),
-    "hook": ("gitmem.commands.hook:hook", "(internal) Run gitmem's part of a git hook."),
-    "merge": ("gitmem.commands.merge:merge", "Merge another branch's memory into this one."),
-    "cache": ("gitmem.commands.cache:cache", "Show drift; reconcile after a diverged history."),
-    "push": ("gitmem.commands.sync:push", "Push memory to a remote (atomic, never forced)."),
-    "fetch": ("gitmem.commands.sync:fetch", "Fetch a remote's memory, check it, merge it."),
-    "sync": ("gitmem.commands.sync:sync", "Fetch, merge and push memory."),
-    "prune": ("gitmem.commands.prune:prune", "Archive the memory of deleted branches."),
-    "import": ("gitmem.commands.imports:import_group", "Import sessions and tasks: Codex, Claude, Task Master, beads."),
-    "mcp": ("gitmem.commands.mcp:mcp", "Serve this memory to agents over MCP (stdio)."),
-    "fsck": ("gitmem.commands.fsck:fsck", "Check every memory, claims and notes; --repair what is safe."),
-    "log": ("gitmem.commands.history:log", "The history of a memory: operation, author, date."),
-    "undo": ("gitmem.commands.history:undo", "Undo the last memory change (as a new commit)."),
-    "restore": ("gitmem.commands.history:restore", "Bring back an earlier memory (as a new commit)."),
-    "stats": ("gitmem.commands.stats:stats", "Summarise local telemetry (.git/codex/events.jsonl)."),
-    "gc": ("gitmem.commands.gc:gc", "Expire backups, prune aliases and stale notes; report sizes."),
-    "demo": ("gitmem.commands.demo:demo", "A guided tour in a throwaway repository."),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class App:
-    """What the root group hands to every command."""
-
-    path: str
-    branch: str | None = None
-
-
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when invoked (fast start-up)."""
-
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lazy = lazy
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(self.lazy)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.lazy:
-            return None
-        module, _, attr = self.lazy[cmd_name][0].partition(":")
-        command = getattr(importlib.import_module(module), attr)
-        assert isinstance(command, click.Command)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self.lazy[name][1]) for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-@click.group(
-    cls=LazyGroup,
-    lazy=COMMANDS,
-    context_settings=CONTEXT,
-    epilog="Examples:\n\n  git codex init\n\n  git codex tasks add 'Write the parser'\n\n  git codex tasks next",
-)
-@click.option("-C", "path", default=".", metavar="PATH", help="Run as if started in PATH (like git -C).")
-@click.option("--branch", metavar="NAME", help="Use NAME's memory instead of the checked-out branch's.")
-@click.version_option(package_name="gitmem", prog_name="git codex")
-@click.pass_context
-def cli(ctx: click.Context, path: str, branch: str | None) -> None:
-    """gitmem: git-native memory for AI coding agents (tasks, sessions, context)."""
-    if not os.path.isdir(path):
-        raise GitmemError(f"cannot change to {path!r}: no such directory")
-    ctx.obj = App(path=path, branch=branch)
 
 
 def _crash_report() -> str:
@@ -117,13 +35,13 @@ class _Tee:
         return getattr(self.stream, name)
 
 
-@dataclass
 class _Recorder:
     """Records stdout (and whether anything went to stderr) of a read the fast path may answer."""
 
-    out: _Tee
-    err: _Tee
-    key_before: str | None
+    def __init__(self, key_before: str | None) -> None:
+        self.out, self.err = _Tee(sys.stdout), _Tee(sys.stderr)
+        self.key_before = key_before
+        sys.stdout, sys.stderr = self.out, self.err
 
     @classmethod
     def start(cls, args: list[str]) -> _Recorder | None:
@@ -131,9 +49,7 @@ class _Recorder:
 
         if fastpath.request(args) is None or sys.stdout.isatty():
             return None
-        recorder = cls(_Tee(sys.stdout), _Tee(sys.stderr), fastpath.current_key(args))
-        sys.stdout, sys.stderr = recorder.out, recorder.err
-        return recorder
+        return cls(fastpath.current_key(args))
 
     @staticmethod
     def restore() -> None:
@@ -150,6 +66,11 @@ class _Recorder:
             fastpath.remember(args, "".join(self.out.parts), self.key_before)
 
 
+def _error(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 user error, 2 usage, 3 bug, 130 ^C)."""
     try:
@@ -158,35 +79,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         _Recorder.restore()
 
 
+def _dispatch(args: list[str]) -> int:
+    from gitmem import direct
+
+    code = direct.run(args)
+    if code is None:
+        from gitmem import cli
+
+        code = cli.run(args)
+    return code
+
+
 def _run(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     recorder = _Recorder.start(args)
     try:
-        result = cli.main(args=args, prog_name="git codex", complete_var="_GIT_CODEX_COMPLETE", standalone_mode=False)
-        code = result if isinstance(result, int) else 0
+        code = _dispatch(args)
         if recorder is not None:
             recorder.finish(args, code)
         return code
     except GitmemError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        _error(f"error: {exc.message}")
         if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
+            _error(f"hint: {exc.hint}")
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.UsageError as exc:
-        exc.show()
-        return 2
-    except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
-        return 1
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("interrupted", err=True)
+    except KeyboardInterrupt:
+        _error("interrupted")
         return 130
     except BrokenPipeError:
         sys.stderr.close()
         return 0
     except Exception as exc:
-        click.echo(f"error: internal error ({type(exc).__name__}: {exc})", err=True)
-        click.echo(f"hint: this is a gitmem bug; the traceback is in {_crash_report()}", err=True)
+        _error(f"error: internal error ({type(exc).__name__}: {exc})")
+        _error(f"hint: this is a gitmem bug; the traceback is in {_crash_report()}")
         return 3

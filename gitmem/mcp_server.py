@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from gitmem.commands.common import task_json
 from gitmem.errors import GitmemError
 from gitmem.services import context, drift, graph, inputs, plans, sessions, tasks
 from gitmem.services.workspace import Workspace
+from gitmem.views import task_json
 
 T = TypeVar("T")
 _VERBS = {"in_progress": "start", "completed": "complete", "blocked": "block", "cancelled": "cancel", "pending": "reopen"}

@@ -28,6 +28,8 @@ def status_word(status: str) -> str:
 
 def flat(text: str) -> str:
     """One display line: control characters shown as escapes, never sent to the terminal."""
+    if text.isprintable():  # nearly every title: no character to escape (checked in C)
+        return text
     out = []
     for ch in text:
         if ch == "\n":

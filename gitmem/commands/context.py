@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
+from gitmem import views
 from gitmem.commands.common import CONTEXT, json_option, workspace
-from gitmem.output import emit, emit_json
-from gitmem.services import context as svc
+from gitmem.services.context import DEFAULT_BUDGET
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--budget", type=click.IntRange(1), default=svc.DEFAULT_BUDGET, show_default=True,
+@click.option("--budget", type=click.IntRange(1), default=DEFAULT_BUDGET, show_default=True,
               help="Maximum characters (about 4 per token).")
 @click.option("--agent", help="Agent name; its own claims count as ready.")
 @json_option
@@ -22,11 +22,4 @@ def context(budget: int, agent: str | None, as_json: bool) -> None:
       git codex context
       git codex context --budget 2000 >> prompt.md
     """
-    found = svc.brief(workspace(agent), budget)
-    if as_json:
-        emit_json("context", {
-            "budget": budget, "omitted": found.omitted, "markdown": found.text,
-            "items": [{"section": i.section, "text": i.text, **i.data} for i in found.items],
-        })
-    else:
-        emit(found.text)
+    views.show_context(workspace(agent), budget=budget, as_json=as_json)

@@ -6,11 +6,13 @@ import os
 
 import click
 
-from gitmem.commands.common import CONTEXT, json_option, task_json, task_row, task_text, workspace
+from gitmem import views
+from gitmem.commands.common import CONTEXT, json_option, task_text, workspace
 from gitmem.models import Status
-from gitmem.output import emit, emit_json, note, table
+from gitmem.output import emit, emit_json, note
 from gitmem.services import editor, graph, inputs
 from gitmem.services import tasks as svc
+from gitmem.views import task_json
 
 STATUSES = [s.value for s in Status]
 
@@ -57,14 +59,7 @@ def add(title: str, description: str, after: tuple[str, ...], parent: str | None
 @json_option
 def list_(statuses: tuple[str, ...], label: str | None, everything: bool, as_json: bool) -> None:
     """List open tasks (or --all, or by --status / --label)."""
-    found = svc.read_all(workspace())
-    chosen = svc.select(found, statuses, label, everything)
-    if as_json:
-        emit_json("tasks", {"tasks": [task_json(found.full(t.id), found.short) for t in chosen]})
-    elif chosen:
-        emit(table([task_row(t, found.short) for t in chosen], colored=[1]))
-    else:
-        note("no tasks" + ("" if everything else " open (use --all to see finished ones)"))
+    views.show_list(workspace(), statuses=statuses, label=label, everything=everything, as_json=as_json)
 
 
 @tasks.command(context_settings=CONTEXT)
@@ -104,13 +99,7 @@ def next_(count: int, explain: str | None, claim: bool, agent: str | None, as_js
         else:
             note("nothing ready to claim")
         return
-    ready, found = svc.next_ready(ws, count)
-    if as_json:
-        emit_json("next", {"tasks": [task_json(found.full(t.id), found.short) for t in ready]})
-    elif ready:
-        emit(table([task_row(t, found.short) for t in ready], colored=[1]))
-    else:
-        note("nothing is ready")
+    views.show_next(ws, count=count, as_json=as_json)
 
 
 def _transition(verb: str, doc: str, *, reason_required: bool = False) -> None:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gitmem.errors import GitmemError
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 class GitCommandError(GitmemError):
@@ -19,6 +22,8 @@ class GitCommandError(GitmemError):
 
 
 def run_git_result(cwd: str, args: Sequence[str], *, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    import subprocess  # most commands never run git: not paid at start-up
+
     cmd = ["git", "-c", "core.hooksPath=/dev/null", *args]
     try:
         return subprocess.run(cmd, cwd=cwd, input=input, capture_output=True, check=False)
@@ -51,13 +56,15 @@ def patch_ids(cwd: str, revs: Sequence[str]) -> dict[str, str]:
 def command_line_config() -> dict[str, str]:
     """``git -c key=value codex ...`` settings, which git passes in the environment and
     libgit2 does not read: GIT_CONFIG_PARAMETERS and GIT_CONFIG_COUNT/KEY_n/VALUE_n."""
-    import shlex
-
     out: dict[str, str] = {}
-    with contextlib.suppress(ValueError):
-        for item in shlex.split(os.environ.get("GIT_CONFIG_PARAMETERS", "")):
-            key, sep, value = item.partition("=")
-            out[key.lower()] = value if sep else "true"
+    parameters = os.environ.get("GIT_CONFIG_PARAMETERS", "")
+    if parameters:
+        import shlex
+
+        with contextlib.suppress(ValueError):
+            for item in shlex.split(parameters):
+                key, sep, value = item.partition("=")
+                out[key.lower()] = value if sep else "true"
     with contextlib.suppress(ValueError):
         for n in range(int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)):
             name = os.environ.get(f"GIT_CONFIG_KEY_{n}")

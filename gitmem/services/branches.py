@@ -11,17 +11,11 @@ from gitmem.constants import BACKUP_PREFIX
 from gitmem.services.merging import MergeResult, merge_into
 from gitmem.services.workspace import Workspace
 from gitmem.store import local
-from gitmem.store.refnames import encode_branch, memory_ref
+from gitmem.store.refnames import memory_ref, remote_memory_ref
 
-REMOTE_PREFIX = "refs/codex-remotes/"
 _CREATED = re.compile(r"^branch: Created from (.+)$")
 _MOVED = re.compile(r"^checkout: moving from (.+) to (.+)$")
 _RENAMED = re.compile(r"^Branch: renamed refs/heads/(.+) to refs/heads/(.+)$")
-
-
-def remote_memory_ref(remote: str, branch: str) -> str:
-    """Memory of ``branch`` as last fetched from ``remote`` (outside refs/codex/)."""
-    return f"{REMOTE_PREFIX}{remote}/branches/{encode_branch(branch)}"
 
 
 @dataclass(frozen=True, slots=True)

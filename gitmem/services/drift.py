@@ -8,13 +8,13 @@ history is only reported until ``git codex cache reconcile`` says what to do.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gitmem.services.workspace import Workspace
+from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store import aliases, events, local
+from gitmem.store.refnames import remote_memory_ref
 
 if TYPE_CHECKING:
     from gitmem.services.branches import Source
@@ -51,8 +51,7 @@ def write_seen(ws: Workspace) -> None:
     previous = raw.get("heads")
     heads: dict[str, str] = dict(previous) if isinstance(previous, dict) else {}
     heads[ws.branch] = ws.head
-    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    local.write_json(local.seen_path(ws.repo), {"branch": ws.branch, "head": ws.head, "at": now, "heads": heads})
+    local.write_json(local.seen_path(ws.repo), {"branch": ws.branch, "head": ws.head, "at": utc_now(), "heads": heads})
 
 
 def seen_head_of(ws: Workspace, branch: str) -> str | None:
@@ -116,13 +115,11 @@ def fold_merges(ws: Workspace, old: str, new: str) -> list[str]:
 def fold_upstream(ws: Workspace) -> list[str]:
     """Memory fetched for the upstream (by ``git codex fetch`` or a plain ``git fetch`` with
     the memory refspec): checked once per tip, then merged into this branch's memory."""
-    from gitmem.services import branches
-
     upstream = ws.repo.upstream(ws.branch)
     if upstream is None:
         return []
     remote, branch = upstream
-    tip = ws.repo.ref_target(branches.remote_memory_ref(remote, branch))
+    tip = ws.repo.ref_target(remote_memory_ref(remote, branch))
     mine = ws.repo.ref_target(ws.ref)
     if tip is None or mine is None or tip == mine:  # merge_remote_memory checks tip is a commit
         return []

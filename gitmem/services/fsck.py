@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gitmem.constants import CLAIMS_REF, FORMAT_VERSION, MEMORY_PREFIX, NOTES_REF
+from gitmem.constants import CLAIMS_REF, FORMAT_VERSION, MEMORY_PREFIX, NOTES_REF, REMOTE_PREFIX
 from gitmem.errors import MALFORMED, GitmemError
 from gitmem.git.repo import Repo
 from gitmem.models import Task
@@ -24,7 +24,6 @@ from gitmem.store.cas import update_ref
 from gitmem.store.codec import loads
 from gitmem.store.memory import META_PATH, TASKS_DIR, task_path
 
-REMOTE_PREFIX = branches.REMOTE_PREFIX
 REMOTE_NOTES_PREFIX = "refs/notes/codex-remotes/"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from gitmem.constants import MAX_LABEL, MAX_TEXT, MAX_TITLE
@@ -88,3 +89,10 @@ def branch_name(value: str) -> str:
     if not value or len(value) > 250 or _BAD_BRANCH.search(value) or value == "@":
         raise InvalidInput(f"{value!r} is not a valid branch name", hint="see 'git check-ref-format --help'")
     return value
+
+
+def directory(path: str) -> str:
+    """The ``-C`` path: an existing directory."""
+    if not os.path.isdir(path):
+        raise InvalidInput(f"cannot change to {path!r}: no such directory")
+    return path

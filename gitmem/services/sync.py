@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gitmem.constants import CLAIMS_REF, MEMORY_PREFIX, NOTES_REF
+from gitmem.constants import CLAIMS_REF, MEMORY_PREFIX, NOTES_REF, REMOTE_PREFIX
 from gitmem.errors import MALFORMED, ConcurrentUpdate, GitmemError, InvalidInput
 from gitmem.git import transport
 from gitmem.git.repo import Repo
 from gitmem.services import trust
-from gitmem.services.branches import REMOTE_PREFIX, remote_memory_ref
 from gitmem.services.merging import merge_into
 from gitmem.services.workspace import Workspace
 from gitmem.store import claims as claim_store
 from gitmem.store import notes
 from gitmem.store.cas import update_ref
 from gitmem.store.memory import task_path
-from gitmem.store.refnames import branch_of, memory_ref
+from gitmem.store.refnames import branch_of, memory_ref, remote_memory_ref
 from gitmem.store.sessions import session_path
 
 PUSH_ATTEMPTS = 5

@@ -16,8 +16,7 @@ import hashlib
 import marshal
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import astuple, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitmem.git.repo import Repo
 from gitmem.models import Status, Task
@@ -30,9 +29,11 @@ SUMMARIES = f"summaries-v{CACHE_VERSION}.marshal"
 PLAN_KEYS = f"plan-keys-v{CACHE_VERSION}.marshal"
 
 
-@dataclass(frozen=True, slots=True)
-class TaskSummary:
-    """The fields of a task that reads need, with the same names as on ``Task``."""
+class TaskSummary(NamedTuple):
+    """The fields of a task that reads need, with the same names as on ``Task``.
+
+    A named tuple: it is stored as a plain tuple and thousands are rebuilt on every read.
+    """
 
     id: str
     title: str
@@ -139,11 +140,12 @@ def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[
 def summaries(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
               decode: Callable[[str], Task]) -> dict[str, TaskSummary]:
     """What reads need of every task in the ``tasks/`` tree ``tree``."""
-    raw = _index(repo, SUMMARIES, tree, blobs, lambda task_id: astuple(TaskSummary.of(decode(task_id))))
+    raw = _index(repo, SUMMARIES, tree, blobs, lambda task_id: tuple(TaskSummary.of(decode(task_id))))
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return {k: TaskSummary(*fields) for k, fields in raw.items()}
+        make = TaskSummary._make
+        return {k: make(fields) for k, fields in raw.items()}
     finally:
         if collecting:
             gc.enable()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -36,6 +35,8 @@ def update_ref(repo: Repo, ref: str, attempt: Callable[[str | None], tuple[str, 
             except RefLocked:
                 locked += 1
                 _refuse_stale_lock(repo, ref)
+            import random  # only on contention
+
             time.sleep(random.uniform(0.0005, 0.002) * min(2**n, 64))
     finally:
         if moved or locked:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import json
 import os
+import time
 from typing import Any
 
 from gitmem.git.repo import Repo
 from gitmem.store.local import clone_dir
 
 MAX_BYTES = 512 * 1024
+
+
+def _now() -> str:
+    """UTC now with milliseconds, ``2026-12-01T19:40:00.123+00:00`` (datetime costs start-up)."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}+00:00"
 
 
 def events_path(repo: Repo) -> str:
@@ -21,8 +27,7 @@ def events_path(repo: Repo) -> str:
 def record(repo: Repo, kind: str, **fields: Any) -> None:
     """Append one event; telemetry failures are ignored (it must never break a command)."""
     path = events_path(repo)
-    line = json.dumps({"at": _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds"), "kind": kind, **fields},
-                      sort_keys=True, default=str)
+    line = json.dumps({"at": _now(), "kind": kind, **fields}, sort_keys=True, default=str)
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if os.path.exists(path) and os.path.getsize(path) > MAX_BYTES:

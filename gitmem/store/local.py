@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import time
 from typing import Any
 
@@ -15,6 +14,8 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 
 
 def random_base32(length: int) -> str:
+    import secrets  # only writes mint ids: not paid by reads
+
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
@@ -29,7 +30,7 @@ def worktree_dir(repo: Repo) -> str:
 def write_atomic(path: str, data: bytes) -> None:
     """Write a file by rename so a reader never sees half of it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    tmp = f"{path}.{os.getpid()}.{random_base32(8)}.tmp"
     with open(tmp, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitmem.constants import MEMORY_PREFIX
+from gitmem.constants import MEMORY_PREFIX, REMOTE_PREFIX
 
 
 def encode_branch(branch: str) -> str:
@@ -16,6 +16,11 @@ def decode_branch(component: str) -> str:
 
 def memory_ref(branch: str) -> str:
     return MEMORY_PREFIX + encode_branch(branch)
+
+
+def remote_memory_ref(remote: str, branch: str) -> str:
+    """Memory of ``branch`` as last fetched from ``remote`` (outside refs/codex/)."""
+    return f"{REMOTE_PREFIX}{remote}/branches/{encode_branch(branch)}"
 
 
 def branch_of(ref: str) -> str | None:
