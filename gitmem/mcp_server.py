@@ -72,8 +72,8 @@ def build_server(path: str, agent: str) -> MCPServer[Any]:
             if claim:
                 task = tasks.claim_next(ws)
                 return out({"task": _row(task, graph.short_ids([task.id])) if task else None})
-            ready, found = tasks.next_ready(ws, 1)
-            return out({"task": _row(ready[0], found.short) if ready else None})
+            ready, short = tasks.next_ready(ws, 1)
+            return out({"task": _row(ready[0], short) if ready else None})
         return run(work)
 
     @tool("Add a task; after = ids it depends on. Returns its id.")

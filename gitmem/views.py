@@ -96,11 +96,11 @@ def show_next(ws: Workspace, *, count: int = 1, as_json: bool = False) -> None:
     """``git codex tasks next``: the ready tasks."""
     from gitmem.services.tasks import next_ready
 
-    ready, found = next_ready(ws, count)
+    ready, short = next_ready(ws, count)
     if as_json:
-        emit_json("next", {"tasks": [task_json(found.full(t.id), found.short) for t in ready]})
+        emit_json("next", {"tasks": [task_json(t, short) for t in ready]})
     elif ready:
-        emit(table([task_row(t, found.short) for t in ready], colored=[1]))
+        emit(table([task_row(t, short) for t in ready], colored=[1]))
     else:
         note("nothing is ready")
 

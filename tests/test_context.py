@@ -46,3 +46,34 @@ def test_budget_is_a_hard_limit_and_says_what_was_left_out(initialised: Path, cl
     # The least important go first: the follow-up outlives the tail of the ready list.
     mid = cli("context", "--budget", "1200").out
     assert "Remember the follow-up" in mid and 5 <= mid.count("Task number") < 40
+
+
+def test_a_task_claimed_by_another_agent_is_blocked_for_me_and_in_progress_for_them(initialised: Path, cli) -> None:
+    first = cli("tasks", "add", "Claimed one", "-p", "0").out.strip()
+    cli("tasks", "add", "Free one")
+    assert cli("tasks", "next", "--claim", "--agent", "alice").out.startswith(first)
+    cli("tasks", "block", first, "--reason", "paused")
+    cli("tasks", "reopen", first)  # pending again, but alice still holds the claim
+    mine = cli("context", "--agent", "bob").out
+    ready, blocked = mine.split("## Ready next")[1].split("## Blocked")
+    assert "Free one" in ready and "Claimed one" not in ready
+    assert "Claimed one" in blocked and "claimed by alice" in blocked
+    theirs = cli("context", "--agent", "alice").out
+    assert "Claimed one" in theirs.split("## Ready next")[1].split("##")[0]
+
+
+def test_the_kept_board_gives_the_brief_a_fresh_one_gives(initialised: Path, cli) -> None:
+    """Budgets past the kept rows are computed afresh; both must agree wherever both apply."""
+    cache = initialised / ".git" / "codex" / "cache"
+    ids = [cli("tasks", "add", f"Task {n}", "-p", str(n % 5)).out.strip() for n in range(30)]
+    for n in range(0, 30, 4):
+        cli("tasks", "dep", "add", ids[n], "--on", ids[n + 1])
+    cli("tasks", "next", "--claim", "--agent", "carol")
+    cli("tasks", "block", ids[7], "--reason", "needs a decision")
+    kept = cli("context", "--budget", "6000", "--json").json()
+    assert list(cache.glob("derived-v*/board-*"))
+    fresh = cli("context", "--budget", "99999", "--json").json()
+    assert kept["markdown"] == fresh["markdown"]
+    for path in cache.glob("derived-v*/board-*"):
+        path.write_bytes(b"damaged")
+    assert cli("context", "--budget", "6000", "--json").json()["markdown"] == kept["markdown"]

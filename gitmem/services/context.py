@@ -9,8 +9,9 @@ were left out. The header and footer always fit: they are cut last.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitmem.models import Session, Status
 from gitmem.output import flat
@@ -18,6 +19,7 @@ from gitmem.services import graph
 from gitmem.services.workspace import Workspace
 from gitmem.store import claims as claim_store
 from gitmem.store.cache import TaskSummary
+from gitmem.store.memory import Snapshot
 
 DEFAULT_BUDGET = 6000
 RECENT_SESSIONS = 5
@@ -58,39 +60,124 @@ def _rank(n: int, head: float, tail: float) -> float:
     return head - n if n < 5 else tail - n / 1000
 
 
-def _line(task: TaskSummary, short: dict[str, str], extra: str = "") -> str:
-    title = flat(task.title)
+BOARD = "board-v1"
+"""Name (and rules version) of the kept ``Board`` of a tasks tree."""
+KEEP = 1000
+"""Rows kept per list: enough for budgets up to ~12,000 characters (no item is under 12)."""
+
+
+class Row(NamedTuple):
+    """One task as the brief shows it."""
+
+    id: str
+    short: str
+    title: str
+    priority: int
+    created_at: str
+    updated_at: str
+    blocked: bool
+    """Its status is blocked (else pending or in progress)."""
+    block_reason: str | None
+    reasons: tuple[str, ...]
+    """Why it is not ready, claims left aside (``graph.blockers``)."""
+
+
+class Board(NamedTuple):
+    """The task part of the brief, which depends on the tasks alone: kept per tasks tree."""
+
+    doing: tuple[Row, ...]
+    ready: tuple[Row, ...]
+    blocked: tuple[Row, ...]
+    totals: tuple[int, int, int]
+    """Lengths of the three lists before they were cut to ``KEEP``."""
+    live: int
+    done: int
+    last_update: str | None
+
+
+def board(tasks: Mapping[str, TaskSummary], keep: int) -> Board:
+    """In progress (by priority), ready and blocked (by priority, then age), claims left aside."""
+    short = graph.short_ids(tasks)
+    live = graph.live(tasks)
+
+    def row(t: TaskSummary, reasons: Sequence[str] = ()) -> Row:
+        return Row(t.id, short[t.id], t.title, t.priority, t.created_at, t.updated_at, t.status is Status.BLOCKED,
+                   t.block_reason, tuple(reasons))
+
+    doing, ready, blocked = [], [], []
+    for t in live.values():
+        if t.status is Status.IN_PROGRESS:
+            doing.append(row(t))
+        elif t.status is Status.PENDING and graph.is_ready(t, tasks, {}, ""):
+            ready.append(row(t))
+        elif t.status in (Status.PENDING, Status.BLOCKED):
+            blocked.append(row(t, graph.blockers(t, tasks, {}, "")))
+    def first(rows: list[Row]) -> tuple[Row, ...]:
+        return tuple(sorted(rows, key=lambda r: (r.priority, r.created_at, r.id))[:keep])
+
+    return Board(first(doing), first(ready), first(blocked), (len(doing), len(ready), len(blocked)), len(live),
+                 sum(t.status.terminal for t in live.values()), max((t.updated_at for t in live.values()), default=None))
+
+
+def _kept_board(snap: Snapshot) -> Board:
+    def compute() -> tuple[Any, ...]:
+        kept = board(snap.summaries(), KEEP)
+        return (*(tuple(tuple(r) for r in rows) for rows in kept[:3]), *kept[3:])
+
+    doing, ready, blocked, totals, live, done, last_update = snap.derived(BOARD, compute)
+
+    def rows(raw: tuple[tuple[Any, ...], ...]) -> tuple[Row, ...]:
+        return tuple(Row._make(r) for r in raw)
+
+    return Board(rows(doing), rows(ready), rows(blocked), totals, live, done, last_update)
+
+
+def with_claims(found: Board, others: Mapping[str, str]) -> Board:
+    """``found`` once tasks claimed by other agents are no longer ready: ready ones move to
+    blocked, and every one gets the reason (``graph.blockers`` would give it last)."""
+    def claimed(r: Row) -> Row:
+        return r._replace(reasons=(*r.reasons, f"it is claimed by {others[r.id]}"))
+
+    moved = [claimed(r) for r in found.ready if r.id in others]
+    blocked = [claimed(r) if r.id in others else r for r in found.blocked] + moved
+    n_doing, n_ready, n_blocked = found.totals
+    return found._replace(ready=tuple(r for r in found.ready if r.id not in others),
+                          blocked=tuple(sorted(blocked, key=lambda r: (r.priority, r.created_at, r.id))),
+                          totals=(n_doing, n_ready - len(moved), n_blocked + len(moved)))
+
+
+def _board(ws: Workspace, snap: Snapshot, cap: int) -> Board:
+    """The board with this agent's view of claims; the kept one unless a claim falls outside it."""
+    others = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items() if c.agent != ws.agent}
+    found = _kept_board(snap) if cap <= KEEP else board(snap.summaries(), cap)
+    shown = {r.id for rows in found[:3] for r in rows}
+    cut_short = any(len(rows) < total for rows, total in zip(found[:3], found.totals, strict=True))
+    if cut_short and any(t not in shown for t in others):
+        found = board(snap.summaries(), len(snap.summaries()))  # a claim on a task past the kept rows
+    return with_claims(found, others)
+
+
+def _line(row: Row, extra: str = "") -> str:
+    title = flat(row.title)
     if len(title) > 120:
         title = title[:119] + "…"
-    return f"- `{short[task.id]}` {title}{extra}"
+    return f"- `{row.short}` {title}{extra}"
 
 
 def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Item], int]:
     """The header, the candidate items (at most ``cap`` per list) and how many lists cut."""
     snap = ws.require_snapshot()
-    tasks = snap.summaries()
-    short = graph.short_ids(tasks)
-    holders = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items()}
+    found = _board(ws, snap, cap)
     now = _dt.datetime.now(_dt.UTC)
-    live = graph.live(tasks)
     items: list[Item] = []
-    doing = sorted((t for t in live.values() if t.status is Status.IN_PROGRESS), key=lambda t: t.priority)
-    reasons = {t.id: graph.blockers(t, tasks, holders, ws.agent) for t in live.values() if not t.status.terminal}
-    ready = sorted((t for t in live.values() if t.status is Status.PENDING and not reasons[t.id]),
-                   key=lambda t: (t.priority, t.created_at, t.id))
-    cut = max(0, len(doing) - cap) + max(0, len(ready) - cap)
-    for n, t in enumerate(doing[:cap]):
-        items.append(Item("In progress", _line(t, short, f" (updated {age(t.updated_at, now)})"), 100 - n, {"id": t.id}))
-    for n, t in enumerate(ready[:cap]):
-        items.append(Item("Ready next", _line(t, short, f" P{t.priority}"), _rank(n, 80, 30), {"id": t.id}))
-    blocked = [t for t in live.values() if t.status is Status.BLOCKED or (t.status is Status.PENDING and reasons[t.id])]
-    blocked = sorted(blocked, key=lambda t: (t.priority, t.created_at))
-    cut += max(0, len(blocked) - cap)
-    for n, t in enumerate(blocked[:cap]):
-        why = "; ".join(reasons[t.id])
-        if t.status is Status.BLOCKED and t.block_reason:
-            why = t.block_reason
-        items.append(Item("Blocked", _line(t, short, f": {flat(why)[:160]}"), _rank(n, 50, 20), {"id": t.id}))
+    cut = sum(max(0, total - cap) for total in found.totals)
+    for n, r in enumerate(found.doing[:cap]):
+        items.append(Item("In progress", _line(r, f" (updated {age(r.updated_at, now)})"), 100 - n, {"id": r.id}))
+    for n, r in enumerate(found.ready[:cap]):
+        items.append(Item("Ready next", _line(r, f" P{r.priority}"), _rank(n, 80, 30), {"id": r.id}))
+    for n, r in enumerate(found.blocked[:cap]):
+        why = r.block_reason if r.blocked and r.block_reason else "; ".join(r.reasons)
+        items.append(Item("Blocked", _line(r, f": {flat(why)[:160]}"), _rank(n, 50, 20), {"id": r.id}))
     sessions: list[Session] = [snap.session(s) for s in sorted(snap.session_blobs, reverse=True)[:RECENT_SESSIONS]]
     n = 0
     for s in sessions:
@@ -105,11 +192,11 @@ def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Item], int]:
         text = flat(summary)[:400] or "no turns logged yet"
         items.append(Item("Last session", f"- {last.agent}, {state}: {text}", 90, {"session": last.id}))
     tip = ws.repo.ref_target(ws.ref)
-    memory_age = age(max(t.updated_at for t in live.values()), now) if live else "never"
+    memory_age = age(found.last_update, now) if found.last_update else "never"
     where = f"{ws.branch} (detached HEAD: last branch's memory)" if ws.detached else ws.branch
     header = (f"# Project memory: {where}\n"
               f"memory {tip[:12] if tip else 'not forked yet'}; last task change {memory_age}; "
-              f"{len(live)} tasks, {sum(t.status.terminal for t in live.values())} done\n")
+              f"{found.live} tasks, {found.done} done\n")
     return header, items, cut
 
 

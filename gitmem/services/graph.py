@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from gitmem.constants import ID_LENGTH, ID_PREFIX, MIN_PREFIX
 from gitmem.errors import AmbiguousId, CycleError, UnknownId
@@ -143,6 +143,31 @@ def ready(tasks: Mapping[str, T], claims: Mapping[str, str], agent: str) -> list
     """Ready tasks: in progress first, then by priority, then oldest first."""
     found = [t for t in tasks.values() if is_ready(t, tasks, claims, agent)]
     return sorted(found, key=lambda t: (t.status is not Status.IN_PROGRESS, t.priority, t.created_at, t.id))
+
+
+OVERVIEW = "overview-v1"
+"""Name (and rules version) of the kept ``Overview`` of a tasks tree."""
+
+
+class Overview(NamedTuple):
+    """What ``status`` and ``tasks next`` need of the whole graph; it depends on the tasks alone,
+    so it is kept per tasks tree and those reads decode no summary at all."""
+
+    counts: dict[str, int]
+    """Live tasks by status value, sorted by status."""
+    ready: tuple[str, ...]
+    """Ids ready while nobody holds a claim, in ``next`` order; claims only remove ids from it."""
+
+
+def overview(tasks: Mapping[str, TaskView]) -> Overview:
+    counts = Counter(t.status.value for t in live(tasks).values())
+    return Overview(dict(sorted(counts.items())), tuple(t.id for t in ready(tasks, {}, "")))
+
+
+def short_id(task_id: str, fanout: Iterable[str]) -> str:
+    """``short_ids(all ids)[task_id]``, from the ids of its fan-out directory alone: any id
+    sharing its first MIN_PREFIX (>= 2) characters is in that directory."""
+    return short_ids({task_id, *fanout})[task_id]
 
 
 def find_path(tasks: Mapping[str, TaskView], start: str, goal: str, edges: str = "depends_on") -> list[str] | None:

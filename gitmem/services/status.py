@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from gitmem.constants import MEMORY_PREFIX
-from gitmem.services import graph
+from gitmem.services.tasks import overview
 from gitmem.services.workspace import Workspace
 from gitmem.store.refnames import branch_of, memory_ref
 
@@ -58,10 +57,7 @@ def squash_merged(ws: Workspace, base: str, branch_tip: str) -> bool:
 
 
 def status(ws: Workspace) -> StatusReport:
-    snap = ws.require_snapshot()
-    tasks = snap.summaries()
-    live = graph.live(tasks)
-    counts = Counter(t.status.value for t in live.values())
+    facts = overview(ws.require_snapshot())
     return StatusReport(
         branch=ws.branch,
         detached=ws.detached,
@@ -69,8 +65,8 @@ def status(ws: Workspace) -> StatusReport:
         ref=ws.ref,
         memory_tip=ws.repo.ref_target(ws.ref),
         forked=ws.repo.ref_target(ws.ref) is None,
-        counts=dict(sorted(counts.items())),
-        ready=len(graph.ready(tasks, {}, ws.agent)),
+        counts=facts.counts,
+        ready=len(facts.ready),
         enabled=ws.enabled,
         drift=ws.drift,
         unmerged=unmerged_memories(ws),

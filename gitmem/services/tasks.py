@@ -259,9 +259,18 @@ def claim_holders(found: TaskSet) -> dict[str, str]:
     return {k: c.agent for k, c in found.claims.items()}
 
 
-def next_ready(ws: Workspace, n: int = 1) -> tuple[list[TaskSummary], TaskSet]:
-    found = read_all(ws)
-    return graph.ready(found.tasks, claim_holders(found), ws.agent)[:n], found
+def overview(snap: Snapshot) -> graph.Overview:
+    """Counts and the claim-free ready order of ``snap``'s tasks, kept per tasks tree."""
+    counts, ready = snap.derived(graph.OVERVIEW, lambda: tuple(graph.overview(snap.summaries())))
+    return graph.Overview(counts, ready)
+
+
+def next_ready(ws: Workspace, n: int = 1) -> tuple[list[Task], dict[str, str]]:
+    """The first ``n`` ready tasks (claims of other agents left out) and their display ids."""
+    snap = ws.require_snapshot()
+    holders = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items()}
+    ids = [i for i in overview(snap).ready if holders.get(i, ws.agent) == ws.agent][:n]
+    return [snap.task(i) for i in ids], {i: graph.short_id(i, snap.fanout_ids(i)) for i in ids}
 
 
 def explain(ws: Workspace, given: str) -> tuple[Task, list[str]]:

@@ -27,6 +27,9 @@ _STATUSES = {s.value: s for s in Status}
 CACHE_VERSION = 5
 SUMMARIES = f"summaries-v{CACHE_VERSION}.marshal"
 PLAN_KEYS = f"plan-keys-v{CACHE_VERSION}.marshal"
+DERIVED = f"derived-v{CACHE_VERSION}"
+MAX_DERIVED = 16
+"""Derived files kept per name (one per ``tasks/`` tree: a few branches and recent states)."""
 
 
 class TaskSummary(NamedTuple):
@@ -70,31 +73,42 @@ def _path(repo: Repo, name: str) -> str:
     return os.path.join(clone_dir(repo), "cache", name)
 
 
-def _load(path: str) -> tuple[str, dict[str, tuple[str, tuple[Any, ...]]]]:
-    """The cached tree and raw entries; anything unreadable or not as written counts as empty.
+def _read_sealed(path: str) -> Any:
+    """What ``_write_sealed`` stored at ``path``; None if unreadable or not byte for byte as written.
 
-    The file is ``sha1(body) + body``: a file that is not byte for byte what gitmem wrote
-    (truncated, damaged) is ignored, so the entries need no per-field checks.
+    The file is ``sha1(body) + marshal(body)``: a truncated or damaged file is ignored, so
+    the entries need no per-field checks.
     """
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
-        return "", {}
+        return None
     digest, body = data[:20], data[20:]
     if len(digest) < 20 or hashlib.sha1(body).digest() != digest:
-        return "", {}
+        return None
     try:
-        tree, raw = marshal.loads(body)
+        return marshal.loads(body)
     except (EOFError, ValueError, TypeError):
-        return "", {}
-    return (tree, raw) if isinstance(tree, str) and isinstance(raw, dict) else ("", {})
+        return None
+
+
+def _write_sealed(path: str, value: Any) -> None:
+    with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
+        body = marshal.dumps(value)
+        write_atomic(path, hashlib.sha1(body).digest() + body)
+
+
+def _load(path: str) -> tuple[str, dict[str, tuple[str, tuple[Any, ...]]]]:
+    """The cached tree and raw entries; anything unreadable counts as empty."""
+    value = _read_sealed(path)
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], dict):
+        return value[0], value[1]
+    return "", {}
 
 
 def _save(path: str, tree: str, raw: dict[str, tuple[str, tuple[Any, ...]]]) -> None:
-    body = marshal.dumps((tree, raw))
-    with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
-        write_atomic(path, hashlib.sha1(body).digest() + body)
+    _write_sealed(path, (tree, raw))
 
 
 def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[str, str]],
@@ -160,3 +174,29 @@ def plan_keys(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str
         return task.plan_key or "", task.deleted
 
     return {k: (str(v[0]), bool(v[1])) for k, v in _index(repo, PLAN_KEYS, tree, blobs, project).items()}
+
+
+def derived(repo: Repo, name: str, tree: str | None, compute: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """``compute()``, a plain tuple that depends only on the ``tasks/`` tree ``tree``, kept per tree.
+
+    Reads such as ``status`` and ``tasks next`` need a few facts of the whole graph (counts,
+    the ready order), not every summary: with the facts kept, they read no summary at all.
+    ``name`` carries the version of the rules that compute it.
+    """
+    if tree is None:
+        return compute()
+    folder = _path(repo, DERIVED)
+    path = os.path.join(folder, f"{name}-{tree}.marshal")
+    value = _read_sealed(path)
+    if isinstance(value, tuple):
+        events.record(repo, "cache", hit=True, index=name)
+        return value
+    events.record(repo, "cache", hit=False, index=name)
+    value = compute()
+    _write_sealed(path, value)
+    with contextlib.suppress(OSError):
+        kept = sorted((e for e in os.scandir(folder) if e.name.startswith(f"{name}-")),
+                      key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        for stale in kept[MAX_DERIVED:]:
+            os.remove(stale.path)
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from typing import Any
 
@@ -30,7 +31,8 @@ def worktree_dir(repo: Repo) -> str:
 def write_atomic(path: str, data: bytes) -> None:
     """Write a file by rename so a reader never sees half of it."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.{random_base32(8)}.tmp"
+    # Unique per process and thread (the MCP server writes from threads); no randomness needed.
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.{time.monotonic_ns()}.tmp"
     with open(tmp, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)

@@ -81,6 +81,19 @@ class Snapshot:
             self._summaries = cache.summaries(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
         return self._summaries
 
+    def derived(self, name: str, compute: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+        """Facts of the whole task graph, kept per ``tasks/`` tree (see ``cache.derived``)."""
+        return cache.derived(self.repo, name, self.tasks_tree(), compute)
+
+    def fanout_ids(self, task_id: str) -> list[str]:
+        """The ids in ``task_id``'s fan-out directory: every id that shares its first two
+        characters, so all that a shortest unique prefix (four or more) depends on."""
+        if self.tree is None:
+            return []
+        folder = task_path(task_id).rsplit("/", 1)[0]
+        return [name[: -len(".toml")] for name, (_, is_tree) in self.repo.tree_entries(self.tree, folder).items()
+                if not is_tree and name.endswith(".toml")]
+
     def plan_keys(self) -> dict[str, tuple[str, bool]]:
         """task id -> (plan_key or "", deleted), from its own small cache."""
         return cache.plan_keys(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
