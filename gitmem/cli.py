@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -44,8 +43,7 @@ COMMANDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class App:
+class App(NamedTuple):
     """What the root group hands to every command."""
 
     path: str

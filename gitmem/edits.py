@@ -7,7 +7,6 @@ completion it reopens), and concurrent values it replaces are kept in the log.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -17,6 +16,8 @@ from gitmem.models import Element, LogEntry, Stamp, Task, Vector, Write, join, w
 
 def conflict_entry(task_id: str, field: str, write: Write) -> LogEntry:
     """The log entry for a concurrent write that lost: identical in every clone."""
+    import hashlib  # conflicts are rare: not paid at start-up
+
     digest = hashlib.sha1(f"{task_id}\0{field}\0{write.stamp}\0{write.value!r}".encode()).hexdigest()
     return LogEntry(
         id=f"c-{digest[:12]}",
@@ -34,6 +35,8 @@ def visible_log(task: Task) -> list[LogEntry]:
         entries.setdefault(entry.id, entry)
     revived = task.revived_by() if task.tombstone else []
     if revived:
+        import hashlib
+
         tomb = task.tombstone or {}
         entry_id = "r-" + hashlib.sha1(f"{task.id}\0{tomb!r}".encode()).hexdigest()[:12]
         # updated_at moves with every edit; alone, it means the edit was a log entry.

@@ -11,15 +11,14 @@ Only the standard library is used here.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
 from collections.abc import Sequence
 
 CACHEABLE = {("tasks", "next"), ("tasks", "list"), ("status",)}
 _FLAGS = {"--json", "--all"}
-RESPONSES = "responses-v1.json"
+RESPONSES = "responses-v2"
+"""One file per kept answer (a few KB each: a read loads only its own)."""
 MAX_ENTRIES = 32
 
 
@@ -77,6 +76,8 @@ def state_key(git_dir: str, common: str) -> str | None:
         return None  # detached HEAD: leave it to the full path
     if os.path.isdir(os.path.join(common, "reftable")):
         return None  # refs that are not files: their changes cannot be seen from here
+    import hashlib  # here, not at the top: every command line passes through this module
+
     digest = hashlib.sha1(head)
     branch_ref = head[5:].strip().decode("utf-8", "replace")
     digest.update(_read(os.path.join(common, branch_ref)))
@@ -113,17 +114,33 @@ def request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
     return path, tuple(args)
 
 
-def _responses_path(common: str) -> str:
-    return os.path.join(common, "codex", "cache", RESPONSES)
+def _entry_path(common: str, name: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()
+    return os.path.join(common, "codex", "cache", RESPONSES, digest)
 
 
-def _load(common: str) -> dict[str, dict[str, str]]:
+def _load(path: str) -> tuple[str, str, str] | None:
+    """(name, state key, output) kept at ``path``; None if missing or not byte for byte as
+    written (the file is ``sha1(body) + marshal(body)``, so a damaged one is never trusted)."""
+    import hashlib
+    import marshal
+
     try:
-        with open(_responses_path(common), encoding="utf-8") as fh:
-            value = json.load(fh)
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    digest, body = data[:20], data[20:]
+    if len(digest) < 20 or hashlib.sha1(body).digest() != digest:
+        return None
+    try:
+        value = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return None
+    ok = isinstance(value, tuple) and len(value) == 3 and all(isinstance(v, str) for v in value)
+    return value if ok else None
 
 
 def answer(argv: Sequence[str]) -> bool:
@@ -135,10 +152,11 @@ def answer(argv: Sequence[str]) -> bool:
     if found is None or dirs is None:
         return False
     key = state_key(*dirs)
-    entry = _load(dirs[1]).get(f"{dirs[0]}\0" + "\0".join(found[1]))
-    if key is None or not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("out"), str):
+    name = f"{dirs[0]}\0" + "\0".join(found[1])
+    entry = _load(_entry_path(dirs[1], name)) if key is not None else None
+    if entry is None or entry[0] != name or entry[1] != key:
         return False
-    sys.stdout.write(entry["out"])
+    sys.stdout.write(entry[2])
     sys.stdout.flush()
     return True
 
@@ -160,18 +178,20 @@ def remember(argv: Sequence[str], output: str, key_before: str | None) -> None:
     key = state_key(*dirs)
     if key is None or key != key_before:
         return
-    responses = _load(dirs[1])
+    import hashlib
+    import marshal
+
     name = f"{dirs[0]}\0" + "\0".join(found[1])
-    responses.pop(name, None)
-    responses[name] = {"key": key, "out": output}
-    while len(responses) > MAX_ENTRIES:
-        responses.pop(next(iter(responses)))
-    path = _responses_path(dirs[1])
+    path = _entry_path(dirs[1], name)
+    body = marshal.dumps((name, key, output))
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(responses, fh)
+        with open(tmp, "wb") as fh:
+            fh.write(hashlib.sha1(body).digest() + body)
         os.replace(tmp, path)
+        kept = sorted(os.scandir(os.path.dirname(path)), key=lambda e: e.stat().st_mtime_ns, reverse=True)
+        for stale in kept[MAX_ENTRIES:]:
+            os.remove(stale.path)
     except OSError:
         pass

@@ -1,6 +1,7 @@
-"""Records: tasks, meta, claims and sessions as frozen dataclasses; their many small parts
-(stamps, register writes, set elements, log entries) as named tuples, which cost a tenth
-to define at start-up and far less to create by the ten thousand when a memory is decoded.
+"""Records: tasks, meta and sessions as frozen dataclasses; their many small parts (stamps,
+register writes, set elements, log entries, session turns, claim events) as named tuples,
+which cost a tenth to define at start-up and far less to create by the ten thousand when
+a memory is decoded.
 
 Every mutable field of a task is a *register*: the set of writes not yet known to be
 superseded (usually one). A write carries its ``(lamport, actor)`` stamp and ``seen``, the
@@ -328,8 +329,7 @@ class Meta:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     """One event of ``refs/codex/claims``: an agent took (or released) a task."""
 
     task: str
@@ -341,8 +341,7 @@ class Claim:
     release: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(NamedTuple):
     """One turn of an agent session: what was asked, done and left to do."""
 
     turn_id: str

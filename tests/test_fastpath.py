@@ -19,7 +19,7 @@ def test_kept_answers_follow_every_change(initialised: Path) -> None:
     run_git_codex(repo, "tasks", "add", "first")
     assert listed(repo) == ["first"]
     assert listed(repo) == ["first"]  # answered from the kept output
-    assert (repo / ".git" / "codex" / "cache" / "responses-v1.json").exists()
+    assert list((repo / ".git" / "codex" / "cache" / "responses-v2").iterdir())
 
     run_git_codex(repo, "tasks", "add", "second")
     assert listed(repo) == ["first", "second"]
@@ -44,7 +44,8 @@ def test_kept_answers_follow_every_change(initialised: Path) -> None:
 def test_a_corrupt_kept_answer_file_is_ignored(initialised: Path) -> None:
     run_git_codex(initialised, "tasks", "add", "only")
     assert listed(initialised) == ["only"]
-    (initialised / ".git" / "codex" / "cache" / "responses-v1.json").write_text("{not json")
+    for kept in (initialised / ".git" / "codex" / "cache" / "responses-v2").iterdir():
+        kept.write_bytes(kept.read_bytes()[:-3] + b"xyz")  # damaged: its seal no longer matches
     assert listed(initialised) == ["only"]
     status = run_git_codex(initialised, "status", "--json")
     assert json.loads(status.stdout)["counts"] == {"pending": 1}

@@ -7,6 +7,7 @@ import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gitmem.errors import CorruptMemory
 from gitmem.models import Claim, Meta, Stamp, Task
 from gitmem.store import schema
 from gitmem.store.claims import decode_events, encode_events
@@ -149,3 +150,21 @@ def test_schemas_catch_damage() -> None:
     tomb = {"by": "a-k2fq", "at": "2024-05-01T12:00:00Z", "reason": "", "seen": ["1@aaaaaaaaaa"]}
     assert schema.errors("task", {**good, "clock": {**good["clock"], "deleted": ["2@a-k2fq", "1@aaaaaaaaaa"]},
                                   "deleted": tomb}) == []
+
+
+@given(st.integers(0, 10**9 - 1), st.text(max_size=30), st.text(max_size=30), st.integers(0, 10**18 - 1),
+       st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True), st.integers(0, 9), max_size=2))
+@settings(max_examples=300)
+def test_meta_reads_as_tomllib_reads_it(version: int, branch: str, created: str, clock: int, extra: dict[str, int]) -> None:
+    """The canonical meta form is read without TOML; whatever the bytes, the answer is tomllib's."""
+    extra = {k: v for k, v in extra.items() if k not in ("format", "default_branch", "created_at", "clock")}
+    data = encode_meta(Meta(version, branch, created, clock, extra))
+    doc = tomllib.loads(data.decode("utf-8"))
+    try:
+        meta = decode_meta(data, "meta.toml")
+    except CorruptMemory as exc:  # a format newer than this gitmem: refused either way
+        assert version > 1 and "format" in exc.message
+        return
+    assert (meta.format, meta.default_branch, meta.created_at, meta.clock, dict(meta.extra)) == (
+        doc["format"], doc["default_branch"], doc["created_at"], doc["clock"],
+        {k: v for k, v in doc.items() if k not in ("format", "default_branch", "created_at", "clock")})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -49,7 +49,8 @@ def check_agent(agent: str) -> str:
 
 def new_session_id() -> str:
     """Ids sort by start time (to the microsecond), so retention needs no blob reads."""
-    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dt%H%M%S%f")
+    now = time.time()
+    stamp = time.strftime("%Y%m%dt%H%M%S", time.gmtime(now)) + f"{int(now * 1_000_000) % 1_000_000:06d}"
     return f"s-{stamp}-{random_base32(6)}"
 
 
@@ -158,13 +159,14 @@ def digest(session: Session) -> dict[str, Any]:
     return out
 
 
-def _keep_rule(ws: Workspace) -> tuple[int, _dt.timedelta | None]:
+def _keep_rule(ws: Workspace) -> tuple[int, int | None]:
+    """(sessions kept, age in days beyond which ended ones are compacted) from codex.sessions.keep."""
     raw = (ws.repo.config_get("codex.sessions.keep") or str(DEFAULT_KEEP)).strip().lower()
     count, age = DEFAULT_KEEP, None
     for part in raw.split(","):
         part = part.strip()
         if part.endswith("d") and part[:-1].isdigit():
-            age = _dt.timedelta(days=int(part[:-1]))
+            age = int(part[:-1])
         elif part.isdigit():
             count = int(part)
     return count, age
@@ -176,7 +178,7 @@ def compactions(ws: Workspace, snap: Snapshot, keep_id: str, stamp: Stamp) -> di
     ids = sorted(snap.session_blobs, reverse=True)
     cutoff = None
     if age is not None:
-        cutoff = (_dt.datetime.now(_dt.UTC) - age).strftime("%Y%m%dt%H%M%S")
+        cutoff = time.strftime("%Y%m%dt%H%M%S", time.gmtime(max(0.0, time.time() - age * 86400)))
     candidates = [sid for n, sid in enumerate(ids) if n >= count or (cutoff and sid[2:17] < cutoff)]
     out: dict[str, bytes | None] = {}
     for sid in candidates:

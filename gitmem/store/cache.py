@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import marshal
 import os
 from collections.abc import Callable, Mapping
@@ -79,6 +78,8 @@ def _read_sealed(path: str) -> Any:
     The file is ``sha1(body) + marshal(body)``: a truncated or damaged file is ignored, so
     the entries need no per-field checks.
     """
+    import hashlib  # writes that read no cache do not pay for it
+
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -94,6 +95,8 @@ def _read_sealed(path: str) -> Any:
 
 
 def _write_sealed(path: str, value: Any) -> None:
+    import hashlib
+
     with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
         body = marshal.dumps(value)
         write_atomic(path, hashlib.sha1(body).digest() + body)

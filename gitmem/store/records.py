@@ -9,6 +9,7 @@ that lost, kept until the field is next written), ``[sets.*]`` (stamped set elem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -154,8 +155,29 @@ def encode_meta(meta: Meta) -> bytes:
     return dumps(doc).encode("utf-8")
 
 
+# meta.toml exactly as encode_meta writes it with no extra keys: plain basic strings (no
+# escapes, no control characters) and integers without leading zeros, which TOML reads
+# literally. Every read and write loads meta; this form needs no TOML parser at all.
+_CANONICAL_META = re.compile(
+    rb'format = (0|[1-9][0-9]{0,8})\ndefault_branch = "([^"\\\x00-\x1f\x7f]*)"\n'
+    rb'created_at = "([^"\\\x00-\x1f\x7f]*)"\nclock = (0|[1-9][0-9]{0,17})\n'
+)
+
+
+def _meta_document(data: bytes, where: str) -> dict[str, Any]:
+    """``meta.toml`` as a document: its canonical form read directly, anything else by tomllib."""
+    found = _CANONICAL_META.fullmatch(data)
+    if found:
+        try:
+            return {"format": int(found[1]), "default_branch": found[2].decode("utf-8"),
+                    "created_at": found[3].decode("utf-8"), "clock": int(found[4])}
+        except UnicodeDecodeError:
+            pass  # tomllib says what is wrong with it
+    return loads(data, where)
+
+
 def decode_meta(data: bytes, where: str) -> Meta:
-    doc = loads(data, where)
+    doc = _meta_document(data, where)
     try:
         version = int(doc["format"])
         meta = Meta(
