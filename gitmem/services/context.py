@@ -104,19 +104,25 @@ def board(tasks: Mapping[str, TaskSummary], keep: int) -> Board:
         return Row(t.id, short[t.id], t.title, t.priority, t.created_at, t.updated_at, t.status is Status.BLOCKED,
                    t.block_reason, tuple(reasons))
 
-    doing, ready, blocked = [], [], []
+    doing: list[TaskSummary] = []
+    ready: list[TaskSummary] = []
+    blocked: list[TaskSummary] = []
     for t in live.values():
         if t.status is Status.IN_PROGRESS:
-            doing.append(row(t))
+            doing.append(t)
         elif t.status is Status.PENDING and graph.is_ready(t, tasks, {}, ""):
-            ready.append(row(t))
+            ready.append(t)
         elif t.status in (Status.PENDING, Status.BLOCKED):
-            blocked.append(row(t, graph.blockers(t, tasks, {}, "")))
-    def first(rows: list[Row]) -> tuple[Row, ...]:
-        return tuple(sorted(rows, key=lambda r: (r.priority, r.created_at, r.id))[:keep])
+            blocked.append(t)
 
-    return Board(first(doing), first(ready), first(blocked), (len(doing), len(ready), len(blocked)), len(live),
-                 sum(t.status.terminal for t in live.values()), max((t.updated_at for t in live.values()), default=None))
+    def first(found: list[TaskSummary], reasons: bool = False) -> tuple[Row, ...]:
+        # Sorted and cut first: rows (and reasons, with their dependency lookups) only for what is kept.
+        kept = sorted(found, key=lambda t: (t.priority, t.created_at, t.id))[:keep]
+        return tuple(row(t, graph.blockers(t, tasks, {}, "") if reasons else ()) for t in kept)
+
+    return Board(first(doing), first(ready), first(blocked, reasons=True), (len(doing), len(ready), len(blocked)),
+                 len(live), sum(t.status.terminal for t in live.values()),
+                 max((t.updated_at for t in live.values()), default=None))
 
 
 def _kept_board(snap: Snapshot) -> Board:
