@@ -44,8 +44,11 @@ class Brief:
 
 
 def age(stamp: str, now: _dt.datetime) -> str:
+    # Stored stamps are exactly YYYY-MM-DDTHH:MM:SSZ; fromisoformat is C (strptime imports a module).
+    if len(stamp) != 20 or stamp[10] != "T" or not stamp.endswith("Z"):
+        return "unknown age"
     try:
-        then = _dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.UTC)
+        then = _dt.datetime.fromisoformat(stamp[:19]).replace(tzinfo=_dt.UTC)
     except ValueError:
         return "unknown age"
     seconds = max(0, int((now - then).total_seconds()))
@@ -163,6 +166,38 @@ def _board(ws: Workspace, snap: Snapshot, cap: int) -> Board:
     return with_claims(found, others)
 
 
+class SessionDigest(NamedTuple):
+    """What the brief shows of a session; kept by blob id, so unchanged sessions are not decoded."""
+
+    id: str
+    agent: str
+    ended_at: str | None
+    summary: str
+    """The session's summary, else its last turn's."""
+    follow_ups: tuple[tuple[str, str], ...]
+    """(turn time, text), newest turn first."""
+
+
+DIGEST = "session-digests"
+
+
+def digest(session: Session) -> SessionDigest:
+    summary = session.summary or (session.turns[-1].summary if session.turns else "")
+    follow_ups = tuple((turn.at, f) for turn in reversed(session.turns) for f in turn.follow_ups)
+    return SessionDigest(session.id, session.agent, session.ended_at, summary, follow_ups)
+
+
+def recent_sessions(snap: Snapshot) -> list[SessionDigest]:
+    """The newest RECENT_SESSIONS sessions, newest first."""
+    ids = sorted(snap.session_blobs, reverse=True)[:RECENT_SESSIONS]
+    kept = snap.session_facts(DIGEST, ids, lambda sid: tuple(digest(snap.session(sid))))
+    out = []
+    for sid in ids:
+        session_id, agent, ended_at, summary, follow_ups = kept[sid]
+        out.append(SessionDigest(session_id, agent, ended_at, summary, tuple((at, text) for at, text in follow_ups)))
+    return out
+
+
 def _line(row: Row, extra: str = "") -> str:
     title = flat(row.title)
     if len(title) > 120:
@@ -184,18 +219,16 @@ def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Item], int]:
     for n, r in enumerate(found.blocked[:cap]):
         why = r.block_reason if r.blocked and r.block_reason else "; ".join(r.reasons)
         items.append(Item("Blocked", _line(r, f": {flat(why)[:160]}"), _rank(n, 50, 20), {"id": r.id}))
-    sessions: list[Session] = [snap.session(s) for s in sorted(snap.session_blobs, reverse=True)[:RECENT_SESSIONS]]
+    sessions = recent_sessions(snap)
     n = 0
     for s in sessions:
-        for turn in reversed(s.turns):
-            for f in turn.follow_ups:
-                items.append(Item("Open follow-ups", f"- {flat(f)[:200]} ({age(turn.at, now)})", 60 - n / 100, {"session": s.id}))
-                n += 1
+        for at, text in s.follow_ups:
+            items.append(Item("Open follow-ups", f"- {flat(text)[:200]} ({age(at, now)})", 60 - n / 100, {"session": s.id}))
+            n += 1
     if sessions:
         last = sessions[0]
-        summary = last.summary or (last.turns[-1].summary if last.turns else "")
         state = "open" if last.ended_at is None else f"ended {age(last.ended_at, now)}"
-        text = flat(summary)[:400] or "no turns logged yet"
+        text = flat(last.summary)[:400] or "no turns logged yet"
         items.append(Item("Last session", f"- {last.agent}, {state}: {text}", 90, {"session": last.id}))
     tip = ws.repo.ref_target(ws.ref)
     memory_age = age(found.last_update, now) if found.last_update else "never"

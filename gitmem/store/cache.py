@@ -203,3 +203,22 @@ def derived(repo: Repo, name: str, tree: str | None, compute: Callable[[], tuple
         for stale in kept[MAX_DERIVED:]:
             os.remove(stale.path)
     return value
+
+
+MAX_PER_BLOB = 64
+"""Entries kept per ``per_blob`` name (the recent sessions of a few branches)."""
+
+
+def per_blob(repo: Repo, name: str, blobs: Mapping[str, str], compute: Callable[[str], tuple[Any, ...]]
+             ) -> dict[str, tuple[Any, ...]]:
+    """key -> ``compute(key)`` for each key of ``blobs`` (key -> blob id), kept by blob id: a
+    blob's content never changes, so only blobs not seen before are decoded."""
+    path = _path(repo, f"{name}-v{CACHE_VERSION}.marshal")
+    kept = _read_sealed(path)
+    known: dict[str, tuple[Any, ...]] = kept if isinstance(kept, dict) else {}
+    out = {key: known.get(oid) or compute(key) for key, oid in blobs.items()}
+    fresh = {blobs[k]: v for k, v in out.items() if blobs[k] not in known}
+    if fresh:
+        merged = {**{k: v for k, v in known.items() if k not in fresh}, **fresh}
+        _write_sealed(path, dict(list(merged.items())[-MAX_PER_BLOB:]))
+    return out

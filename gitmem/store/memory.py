@@ -85,6 +85,11 @@ class Snapshot:
         """Facts of the whole task graph, kept per ``tasks/`` tree (see ``cache.derived``)."""
         return cache.derived(self.repo, name, self.tasks_tree(), compute)
 
+    def session_facts(self, name: str, session_ids: list[str], compute: Callable[[str], tuple[Any, ...]]
+                      ) -> dict[str, tuple[Any, ...]]:
+        """session id -> ``compute(id)``, kept by blob id (see ``cache.per_blob``)."""
+        return cache.per_blob(self.repo, name, {s: self.session_blobs[s] for s in session_ids}, compute)
+
     def fanout_ids(self, task_id: str) -> list[str]:
         """The ids in ``task_id``'s fan-out directory: every id that shares its first two
         characters, so all that a shortest unique prefix (four or more) depends on."""
