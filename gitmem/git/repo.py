@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import pygit2
 
@@ -26,8 +25,9 @@ class RefLocked(Exception):
     """Another writer holds the ref's lock file."""
 
 
-@dataclass(frozen=True, slots=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
+    """What gitmem reads of a commit."""
+
     id: str
     tree: str
     parents: tuple[str, ...]

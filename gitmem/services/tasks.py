@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitmem import edits
 from gitmem.errors import GitmemError, InvalidInput, InvalidState
@@ -17,8 +16,7 @@ from gitmem.store.local import random_base32
 from gitmem.store.memory import Change, Snapshot
 
 
-@dataclass(frozen=True, slots=True)
-class TaskSet:
+class TaskSet(NamedTuple):
     """Task summaries read from one memory (full records on demand), with display ids."""
 
     snapshot: Snapshot

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from gitmem.constants import FORMAT_VERSION, MAX_BLOB
 from gitmem.errors import CORRUPT_HINT, MALFORMED, CorruptMemory
@@ -18,6 +19,10 @@ from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
 
 META_PATH = "meta.toml"
 TASKS_DIR = "tasks"
+
+
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+"""An empty, read-only default for ``Change``'s mappings."""
 
 
 def task_path(task_id: str) -> str:
@@ -152,13 +157,12 @@ class Snapshot:
         return Stamp(self.meta.clock + 1, actor)
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What one command writes: one memory commit."""
+class Change(NamedTuple):
+    """What one command writes: one memory commit (a named tuple: cheap to define at start-up)."""
 
     message: str
-    tasks: Mapping[str, Task] = field(default_factory=dict)
-    blobs: Mapping[str, bytes | None] = field(default_factory=dict)
+    tasks: Mapping[str, Task] = _NOTHING
+    blobs: Mapping[str, bytes | None] = _NOTHING
     clock: int | None = None
     parents: tuple[str, ...] = ()
     """Extra parents (memory merges)."""
