@@ -84,3 +84,19 @@ def test_direct_reads_follow_drift(initialised: Path) -> None:
     assert [t["title"] for t in json.loads(listed.stdout)["tasks"]] == ["on main"]
     status = json.loads(run_git_codex(initialised, "status", "--json").stdout)
     assert status["branch"] == "main" and status["counts"] == {"pending": 1}
+
+
+def test_kept_task_documents_follow_the_blob(initialised: Path, cli: Cli) -> None:
+    """``tasks next`` reuses parsed documents by blob id: a changed task is parsed afresh,
+    a damaged cache is ignored."""
+    task = cli("tasks", "add", "Parse the config").out.strip()
+    first = cli("tasks", "next", "--json").json()
+    kept = initialised / ".git" / "codex" / "cache" / "task-documents-v5.marshal"
+    assert kept.exists()
+    cli("tasks", "start", task)
+    cli("tasks", "edit", task, "--title", "Parse the whole config")
+    changed = cli("tasks", "next", "--json").json()["tasks"][0]
+    assert changed["title"] == "Parse the whole config" and changed["status"] == "in_progress"
+    kept.write_bytes(b"\0" * 40)
+    assert cli("tasks", "next", "--json").json()["tasks"][0] == changed
+    assert first["tasks"][0]["title"] == "Parse the config"

@@ -268,7 +268,7 @@ def next_ready(ws: Workspace, n: int = 1) -> tuple[list[Task], dict[str, str]]:
     snap = ws.require_snapshot()
     holders = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items()}
     ids = [i for i in overview(snap).ready if holders.get(i, ws.agent) == ws.agent][:n]
-    return [snap.task(i) for i in ids], {i: graph.short_id(i, snap.fanout_ids(i)) for i in ids}
+    return snap.kept_tasks(ids), {i: graph.short_id(i, snap.fanout_ids(i)) for i in ids}
 
 
 def explain(ws: Workspace, given: str) -> tuple[Task, list[str]]:

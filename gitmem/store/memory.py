@@ -19,6 +19,7 @@ from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
 
 META_PATH = "meta.toml"
 TASKS_DIR = "tasks"
+TASK_DOCUMENTS = "task-documents"
 
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -117,17 +118,26 @@ class Snapshot:
     def task(self, task_id: str) -> Task:
         cached = self._tasks.get(task_id)
         if cached is None:
-            doc = self._document(task_id)
-            where = f"{self.ref}:{task_path(task_id)} (blob {self._blob_id(task_id)[:12]})"
-            try:
-                cached = records.task_from_document(doc)
-            except MALFORMED as exc:
-                raise CorruptMemory(f"{where} is not a valid task record ({exc})",
-                                    hint=CORRUPT_HINT) from exc
-            if cached.id != task_id:
-                raise CorruptMemory(f"{where} holds task {cached.id!r}", hint=CORRUPT_HINT)
-            self._tasks[task_id] = cached
+            cached = self._task_from(task_id, self._document(task_id))
         return cached
+
+    def kept_tasks(self, task_ids: list[str]) -> list[Task]:
+        """Tasks by id, their parsed documents kept by blob id: a read that prints a few tasks
+        (``tasks next``) parses no TOML (nor imports the parser) while they are unchanged."""
+        docs = cache.per_blob(self.repo, TASK_DOCUMENTS, {t: self._blob_id(t) for t in task_ids},
+                              lambda t: (self._document(t),))
+        return [self._tasks.get(t) or self._task_from(t, docs[t][0]) for t in task_ids]
+
+    def _task_from(self, task_id: str, doc: dict[str, Any]) -> Task:
+        where = f"{self.ref}:{task_path(task_id)} (blob {self._blob_id(task_id)[:12]})"
+        try:
+            task = records.task_from_document(doc)
+        except MALFORMED as exc:
+            raise CorruptMemory(f"{where} is not a valid task record ({exc})", hint=CORRUPT_HINT) from exc
+        if task.id != task_id:
+            raise CorruptMemory(f"{where} holds task {task.id!r}", hint=CORRUPT_HINT)
+        self._tasks[task_id] = task
+        return task
 
     def tasks(self) -> dict[str, Task]:
         """Every task record, tombstones included."""
