@@ -105,3 +105,24 @@ def test_retention_compacts_old_sessions(initialised: Path, cli) -> None:
     # The full text stays reachable in the memory's history.
     history = git(initialised, "log", "-p", "refs/codex/branches/main")
     assert "turn of session 0" in history
+
+
+def test_the_open_session_is_kept_parsed_exactly_as_stored(initialised: Path, cli) -> None:
+    """Each write keeps its session's document for the next turn; it is what the blob parses to,
+    and a damaged keep is ignored."""
+    import marshal
+    import tomllib
+
+    cli("session", "log", "First turn", "--action", "pytest -q", "--follow-up", 'Quote "this" \\ and\ttab')
+    cli("session", "log", "Second turn", "--agent", "other")
+    kept_path = initialised / ".git" / "codex" / "cache" / "session-documents-v5.marshal"
+    kept = marshal.loads(kept_path.read_bytes()[20:])
+    listing = git(initialised, "ls-tree", "refs/codex/branches/main", "sessions/").split()
+    blobs = [listing[i + 2] for i in range(0, len(listing), 4)]
+    assert set(blobs) <= set(kept)
+    for blob in blobs:
+        assert kept[blob][0] == tomllib.loads(git(initialised, "cat-file", "-p", blob))
+    kept_path.write_bytes(b"\x01" * 64)
+    cli("session", "log", "Third turn")
+    shown = cli("session", "show", "--json").json()
+    assert [t["summary"] for t in shown["session"]["turns"]] == ["First turn", "Third turn"]

@@ -23,7 +23,6 @@ from gitmem.services import graph, inputs
 from gitmem.services import sessions as session_svc
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store.memory import Change, Snapshot
-from gitmem.store.sessions import encode_session, session_path
 
 FORMATS = ("codex", "claude", "gemini")
 _STATUSES = {
@@ -201,9 +200,9 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
         if not fresh and not changed and tuple(order) == session.plan:
             return None
         session = replace(session, plan=tuple(order), stamp=stamp)
-        blobs = {session_path(session_id): encode_session(session)}
         summary = f"{len(report.created)} new, {len(report.updated)} updated"
-        return Change(f"plan sync ({fmt}, {agent}): {summary}", changed, blobs=blobs, clock=stamp.lamport)
+        return Change(f"plan sync ({fmt}, {agent}): {summary}", changed, sessions={session_id: session},
+                      clock=stamp.lamport)
 
     change, _ = ws.write(build)
     report.written = change is not None

@@ -55,8 +55,7 @@ def new_session_id() -> str:
 
 
 def _put(session: Session, message: str, stamp: Stamp, extra: Mapping[str, bytes | None] | None = None) -> Change:
-    blobs = {session_path(session.id): encode_session(session), **(extra or {})}
-    return Change(message, blobs=blobs, clock=stamp.lamport)
+    return Change(message, blobs=dict(extra or {}), sessions={session.id: session}, clock=stamp.lamport)
 
 
 def start(ws: Workspace) -> Session:
@@ -90,7 +89,7 @@ def current_or_new(ws: Workspace) -> str:
 def in_snapshot(ws: Workspace, snap: Snapshot, session_id: str, stamp: Stamp) -> Session:
     """The session as stored, or a new one opened by this write."""
     if session_id in snap.session_blobs:
-        return snap.session(session_id)
+        return snap.open_session(session_id)
     return Session(session_id, check_agent(ws.agent), ws.branch, utc_now(), ws.head or "", stamp)
 
 

@@ -206,11 +206,11 @@ def derived(repo: Repo, name: str, tree: str | None, compute: Callable[[], tuple
 
 
 MAX_PER_BLOB = 64
-"""Entries kept per ``per_blob`` name (the recent sessions of a few branches)."""
+"""Entries kept per ``per_blob`` name unless it says otherwise."""
 
 
-def per_blob(repo: Repo, name: str, blobs: Mapping[str, str], compute: Callable[[str], tuple[Any, ...]]
-             ) -> dict[str, tuple[Any, ...]]:
+def per_blob(repo: Repo, name: str, blobs: Mapping[str, str], compute: Callable[[str], tuple[Any, ...]],
+             *, limit: int = MAX_PER_BLOB) -> dict[str, tuple[Any, ...]]:
     """key -> ``compute(key)`` for each key of ``blobs`` (key -> blob id), kept by blob id: a
     blob's content never changes, so only blobs not seen before are decoded."""
     path = _path(repo, f"{name}-v{CACHE_VERSION}.marshal")
@@ -219,6 +219,18 @@ def per_blob(repo: Repo, name: str, blobs: Mapping[str, str], compute: Callable[
     out = {key: known.get(oid) or compute(key) for key, oid in blobs.items()}
     fresh = {blobs[k]: v for k, v in out.items() if blobs[k] not in known}
     if fresh:
-        merged = {**{k: v for k, v in known.items() if k not in fresh}, **fresh}
-        _write_sealed(path, dict(list(merged.items())[-MAX_PER_BLOB:]))
+        _keep(path, known, fresh, limit)
     return out
+
+
+def seed(repo: Repo, name: str, values: Mapping[str, tuple[Any, ...]], *, limit: int = MAX_PER_BLOB) -> None:
+    """Add blob id -> value entries to ``per_blob``'s ``name``: a writer that has just built a
+    blob's document saves its next reader the parsing."""
+    path = _path(repo, f"{name}-v{CACHE_VERSION}.marshal")
+    kept = _read_sealed(path)
+    _keep(path, kept if isinstance(kept, dict) else {}, values, limit)
+
+
+def _keep(path: str, known: Mapping[str, Any], fresh: Mapping[str, Any], limit: int) -> None:
+    merged = {**{k: v for k, v in known.items() if k not in fresh}, **fresh}
+    _write_sealed(path, dict(list(merged.items())[-limit:]))

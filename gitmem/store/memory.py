@@ -14,12 +14,15 @@ from gitmem.models import Meta, Session, Stamp, Task
 from gitmem.store import aliases, cache, records
 from gitmem.store.cache import TaskSummary
 from gitmem.store.cas import update_ref
-from gitmem.store.codec import loads
-from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
+from gitmem.store.codec import dumps, loads
+from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_document, session_path, session_record
 
 META_PATH = "meta.toml"
 TASKS_DIR = "tasks"
 TASK_DOCUMENTS = "task-documents"
+SESSION_DOCUMENTS = "session-documents"
+KEPT_SESSIONS = 8
+"""Session documents kept (the open sessions of a few agents: they are rewritten every turn)."""
 
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -154,6 +157,17 @@ class Snapshot:
             self._sessions[session_id] = cached
         return cached
 
+    def open_session(self, session_id: str) -> Session:
+        """``session(session_id)`` through documents kept by blob id: the open session was
+        usually written by the previous command, which kept its document (``write_commit``)."""
+        oid = self.session_blobs[session_id]
+        where = f"{self.ref}:{session_path(session_id)} (blob {oid[:12]})"
+        docs = cache.per_blob(self.repo, SESSION_DOCUMENTS, {session_id: oid},
+                              lambda _: (loads(self.repo.read_blob(oid), where),), limit=KEPT_SESSIONS)
+        session = session_record(docs[session_id][0], where)
+        self._sessions[session_id] = session
+        return session
+
     def sessions(self) -> dict[str, Session]:
         return {k: self.session(k) for k in sorted(self.session_blobs)}
 
@@ -173,6 +187,8 @@ class Change(NamedTuple):
     message: str
     tasks: Mapping[str, Task] = _NOTHING
     blobs: Mapping[str, bytes | None] = _NOTHING
+    sessions: Mapping[str, Session] = _NOTHING
+    """Sessions written whole (encoded by the store, which keeps their documents for the next reader)."""
     clock: int | None = None
     parents: tuple[str, ...] = ()
     """Extra parents (memory merges)."""
@@ -219,6 +235,9 @@ class MemoryStore:
         blobs: dict[str, bytes | None] = dict(change.blobs)
         for task_id, task in change.tasks.items():
             blobs[task_path(task_id)] = records.encode_task(task)
+        documents = {session_path(s.id): session_document(s) for s in change.sessions.values()}
+        for path, doc in documents.items():
+            blobs[path] = dumps(doc).encode("utf-8")
         if base is not None:
             meta = base.meta
             if change.clock is not None and change.clock > meta.clock:
@@ -226,6 +245,9 @@ class MemoryStore:
             if base.tree is None or meta != base.meta:
                 blobs[META_PATH] = records.encode_meta(meta)
         tree = self.repo.update_tree(base.tree if base else None, blobs)
+        if documents:
+            seeded = {self.repo.entry_id(tree, path): (doc,) for path, doc in documents.items()}
+            cache.seed(self.repo, SESSION_DOCUMENTS, {k: v for k, v in seeded.items() if k}, limit=KEPT_SESSIONS)
         lines = [change.message, ""]
         lines.extend(f"{k}: {v}" for k, v in trailers.items() if v)
         parents = ([base.commit] if base and base.commit else []) + list(change.parents)

@@ -93,7 +93,11 @@ def session_from_document(doc: Mapping[str, Any]) -> Session:
 
 
 def decode_session(data: bytes, where: str) -> Session:
-    doc = loads(data, where)
+    return session_record(loads(data, where), where)
+
+
+def session_record(doc: Mapping[str, Any], where: str) -> Session:
+    """The session in a parsed document; CorruptMemory (naming ``where``) if it is not one."""
     try:
         return session_from_document(doc)
     except (KeyError, TypeError, ValueError) as exc:
