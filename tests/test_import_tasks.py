@@ -237,6 +237,11 @@ def test_bulk_2000_tasks_one_commit_under_3s(initialised: Path, cli: Cli, tmp_pa
     tip = memory_tip(initialised)
     assert cli("import", "tasks", str(path), "--json").json()["imported"]["tasks"] == 0
     assert memory_tip(initialised) == tip
+    # The 2,000 blobs went into one pack (fast-import), not 2,000 loose files, and all is sound.
+    counts = dict(line.split(": ") for line in git(initialised, "count-objects", "-v").splitlines())
+    assert int(counts["in-pack"]) >= 2000 and int(counts["count"]) < 2000
+    assert git(initialised, "fsck", "--no-dangling").strip() == ""
+    assert len(cli("tasks", "list", "--json").json()["tasks"]) == 2000
 
 
 def test_missing_file_and_uninitialised(repo: Path, cli: Cli, tmp_path: Path) -> None:

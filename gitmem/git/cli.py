@@ -53,6 +53,21 @@ def patch_ids(cwd: str, revs: Sequence[str]) -> dict[str, str]:
     return ids
 
 
+def pack_blobs(git_dir: str, datas: list[bytes]) -> list[str]:
+    """Write ``datas`` as blobs into one new pack (``git fast-import``); their ids, in order.
+    No ref is touched: the caller builds trees on the ids and moves its ref by CAS."""
+    import tempfile
+
+    stream = b"".join(b"blob\nmark :%d\ndata %d\n%s\n" % (n, len(data), data) for n, data in enumerate(datas, 1))
+    with tempfile.TemporaryDirectory(prefix="gitmem-pack-") as tmp:
+        marks = os.path.join(tmp, "marks")
+        run_git(git_dir, ["--git-dir", git_dir, "fast-import", "--quiet", "--done", f"--export-marks={marks}"],
+                input=stream + b"done\n")
+        with open(marks, encoding="ascii") as fh:
+            ids = dict(line.split() for line in fh)
+    return [ids[f":{n}"] for n in range(1, len(datas) + 1)]
+
+
 def command_line_config() -> dict[str, str]:
     """``git -c key=value codex ...`` settings, which git passes in the environment and
     libgit2 does not read: GIT_CONFIG_PARAMETERS and GIT_CONFIG_COUNT/KEY_n/VALUE_n."""
