@@ -245,6 +245,10 @@ class MemoryStore:
             if base.tree is None or meta != base.meta:
                 blobs[META_PATH] = records.encode_meta(meta)
         tree = self.repo.update_tree(base.tree if base else None, blobs)
+        if change.tasks and base is not None:
+            cache.advance_plan_keys(self.repo, base.tasks_tree(), self.repo.entry_id(tree, TASKS_DIR), {
+                task_id: (self.repo.entry_id(tree, task_path(task_id)) or "", task)
+                for task_id, task in change.tasks.items()})
         if documents:
             seeded = {self.repo.entry_id(tree, path): (doc,) for path, doc in documents.items()}
             cache.seed(self.repo, SESSION_DOCUMENTS, {k: v for k, v in seeded.items() if k}, limit=KEPT_SESSIONS)
