@@ -100,3 +100,16 @@ def test_kept_task_documents_follow_the_blob(initialised: Path, cli: Cli) -> Non
     kept.write_bytes(b"\0" * 40)
     assert cli("tasks", "next", "--json").json()["tasks"][0] == changed
     assert first["tasks"][0]["title"] == "Parse the config"
+
+
+def test_writes_keep_the_documents_of_the_tasks_they_wrote(initialised: Path, cli: Cli) -> None:
+    import marshal
+    import tomllib
+
+    task = cli("tasks", "add", "Seeded", "-l", "x", "-d", 'quotes " and \\ backslashes\nand lines').out.strip()
+    cli("tasks", "start", task)
+    tree = git(initialised, "rev-parse", "refs/codex/branches/main^{tree}").strip()
+    blob = git(initialised, "rev-parse", f"{tree}:tasks/{task[2:4]}/{task}.toml").strip()
+    kept = marshal.loads((initialised / ".git" / "codex" / "cache" / "task-documents-v5.marshal").read_bytes()[20:])
+    assert kept[blob][0] == tomllib.loads(git(initialised, "cat-file", "-p", blob))
+    assert cli("tasks", "complete", task, "--json").json()["task"]["status"] == "completed"

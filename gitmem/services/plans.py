@@ -143,7 +143,7 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, str], previous: Sequenc
     out: list[tuple[Task | None, str]] = [(None, "new")] * len(steps)
     for n, step in enumerate(steps):
         task_id = live_by_key.get(step.key)
-        task = snap.task(task_id) if task_id is not None else None
+        task = snap.task_kept(task_id) if task_id is not None else None
         if task is not None and task.id not in used:
             out[n] = (task, "text")
             used.add(task.id)
@@ -151,7 +151,7 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, str], previous: Sequenc
     for n, _step in enumerate(steps):
         if out[n][0] is not None or n >= len(previous):
             continue
-        candidate = snap.task(previous[n]) if snap.has_task(previous[n]) else None
+        candidate = snap.task_kept(previous[n]) if snap.has_task(previous[n]) else None
         if candidate and not candidate.deleted and candidate.id not in used and candidate.plan_key not in keys:
             out[n] = (candidate, "position")
             used.add(candidate.id)

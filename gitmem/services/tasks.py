@@ -35,7 +35,7 @@ def read_all(ws: Workspace) -> TaskSet:
 
 
 def _live_task(snap: Snapshot, given: str) -> Task:
-    task = snap.task(graph.resolve_in(snap, given))
+    task = snap.task_kept(graph.resolve_in(snap, given))
     if task.deleted:
         raise InvalidState(f"task {task.id} is deleted", hint="see 'git codex tasks show " + task.id + "'")
     return task
@@ -112,7 +112,7 @@ def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: 
 
     def build(snap: Snapshot) -> Change | None:
         result.clear()
-        task = snap.task(graph.resolve_in(snap, given)) if allow_deleted else _live_task(snap, given)
+        task = snap.task_kept(graph.resolve_in(snap, given)) if allow_deleted else _live_task(snap, given)
         stamp = snap.stamp(ws.actor)
         updated = apply(snap, task, stamp, utc_now())
         result.append(updated)

@@ -21,6 +21,8 @@ META_PATH = "meta.toml"
 TASKS_DIR = "tasks"
 TASK_DOCUMENTS = "task-documents"
 SESSION_DOCUMENTS = "session-documents"
+KEPT_TASKS = 64
+"""Task documents kept (the few tasks agents read and write turn after turn)."""
 KEPT_SESSIONS = 8
 """Session documents kept (the open sessions of a few agents: they are rewritten every turn)."""
 
@@ -128,8 +130,12 @@ class Snapshot:
         """Tasks by id, their parsed documents kept by blob id: a read that prints a few tasks
         (``tasks next``) parses no TOML (nor imports the parser) while they are unchanged."""
         docs = cache.per_blob(self.repo, TASK_DOCUMENTS, {t: self._blob_id(t) for t in task_ids},
-                              lambda t: (self._document(t),))
+                              lambda t: (self._document(t),), limit=KEPT_TASKS)
         return [self._tasks.get(t) or self._task_from(t, docs[t][0]) for t in task_ids]
+
+    def task_kept(self, task_id: str) -> Task:
+        """``task(task_id)`` for the one task a command edits: see ``kept_tasks``."""
+        return self.kept_tasks([task_id])[0]
 
     def _task_from(self, task_id: str, doc: dict[str, Any]) -> Task:
         where = f"{self.ref}:{task_path(task_id)} (blob {self._blob_id(task_id)[:12]})"
@@ -233,10 +239,9 @@ class MemoryStore:
     def write_commit(self, base: Snapshot | None, change: Change, trailers: Mapping[str, str]) -> str:
         """Write the change's tree and commit on top of ``base``; no ref moves."""
         blobs: dict[str, bytes | None] = dict(change.blobs)
-        for task_id, task in change.tasks.items():
-            blobs[task_path(task_id)] = records.encode_task(task)
+        task_docs = {task_path(task_id): records.task_document(task) for task_id, task in change.tasks.items()}
         documents = {session_path(s.id): session_document(s) for s in change.sessions.values()}
-        for path, doc in documents.items():
+        for path, doc in (task_docs | documents).items():
             blobs[path] = dumps(doc).encode("utf-8")
         if base is not None:
             meta = base.meta
@@ -249,9 +254,11 @@ class MemoryStore:
             cache.advance_plan_keys(self.repo, base.tasks_tree(), self.repo.entry_id(tree, TASKS_DIR), {
                 task_id: (self.repo.entry_id(tree, task_path(task_id)) or "", task)
                 for task_id, task in change.tasks.items()})
-        if documents:
-            seeded = {self.repo.entry_id(tree, path): (doc,) for path, doc in documents.items()}
-            cache.seed(self.repo, SESSION_DOCUMENTS, {k: v for k, v in seeded.items() if k}, limit=KEPT_SESSIONS)
+        # The next command usually reads what this one wrote: keep the documents it would parse.
+        for name, docs, limit in ((SESSION_DOCUMENTS, documents, KEPT_SESSIONS), (TASK_DOCUMENTS, task_docs, KEPT_TASKS)):
+            if docs and len(docs) <= limit:
+                seeded = {self.repo.entry_id(tree, path): (doc,) for path, doc in docs.items()}
+                cache.seed(self.repo, name, {k: v for k, v in seeded.items() if k}, limit=limit)
         lines = [change.message, ""]
         lines.extend(f"{k}: {v}" for k, v in trailers.items() if v)
         parents = ([base.commit] if base and base.commit else []) + list(change.parents)
