@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import tomllib
 
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from gitmem.errors import CorruptMemory
 from gitmem.models import Claim, Meta, Stamp, Task
 from gitmem.store import schema
 from gitmem.store.claims import decode_events, encode_events
-from gitmem.store.codec import dumps
+from gitmem.store.codec import dumps, plain
 from gitmem.store.merge import merge_task
 from gitmem.store.records import decode_meta, decode_task, encode_meta, encode_task, task_document
 from record_strategies import actors, any_op, new_tasks, task_ids, timestamps
@@ -24,6 +25,8 @@ def _check(task: Task) -> None:
     assert encode_task(decode_task(data, "t")) == data
     doc = tomllib.loads(data.decode("utf-8"))
     assert doc == task_document(task)
+    # What a write keeps for the next reader (store.memory) is exactly what it would parse.
+    assert marshal.loads(marshal.dumps(plain(task_document(task)))) == doc
     assert schema.errors("task", doc) == []
 
 

@@ -78,6 +78,15 @@ class Inline(dict[str, Any]):
     inline = True
 
 
+def plain(value: Any) -> Any:
+    """``value`` with ``Inline`` tables as plain dicts: the document ``loads`` gives for ``dumps(value)``."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
 def dumps(document: Mapping[str, Any]) -> str:
     """Encode ``document``; key order is the caller's, so build documents deterministically."""
     out: list[str] = []

@@ -14,7 +14,7 @@ from gitmem.models import Meta, Session, Stamp, Task
 from gitmem.store import aliases, cache, records
 from gitmem.store.cache import TaskSummary
 from gitmem.store.cas import update_ref
-from gitmem.store.codec import dumps, loads
+from gitmem.store.codec import dumps, loads, plain
 from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_document, session_path, session_record
 
 META_PATH = "meta.toml"
@@ -257,7 +257,7 @@ class MemoryStore:
         # The next command usually reads what this one wrote: keep the documents it would parse.
         for name, docs, limit in ((SESSION_DOCUMENTS, documents, KEPT_SESSIONS), (TASK_DOCUMENTS, task_docs, KEPT_TASKS)):
             if docs and len(docs) <= limit:
-                seeded = {self.repo.entry_id(tree, path): (doc,) for path, doc in docs.items()}
+                seeded = {self.repo.entry_id(tree, path): (plain(doc),) for path, doc in docs.items()}
                 cache.seed(self.repo, name, {k: v for k, v in seeded.items() if k}, limit=limit)
         lines = [change.message, ""]
         lines.extend(f"{k}: {v}" for k, v in trailers.items() if v)
