@@ -117,23 +117,3 @@ def test_stdin_payload(initialised: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "From stdin" in result.stdout
 
-
-def test_the_plan_key_index_moves_with_each_write(initialised: Path, cli) -> None:
-    """A write brings the plan-key index to its own tree, exactly as a fresh build would."""
-    import marshal
-    import shutil
-
-    index = initialised / ".git" / "codex" / "cache" / "plan-keys-v5.marshal"
-    plan = '{"plan": [{"step": "Write the parser", "status": "in_progress"}, {"step": "Docs", "status": "pending"}]}'
-    path = initialised / "plan.json"
-    path.write_text(plan)
-    cli("plan", "sync", str(path))
-    path.write_text(plan.replace("pending", "in_progress").replace('"Docs"', '"Docs and tests"'))
-    cli("plan", "sync", str(path))
-    tasks_tree = git(initialised, "rev-parse", "refs/codex/branches/main:tasks").strip()
-    kept_tree, kept = marshal.loads(index.read_bytes()[20:])
-    assert kept_tree == tasks_tree
-    shutil.rmtree(index.parent)
-    cli("plan", "sync", str(path))  # nothing to change: builds the index afresh
-    fresh_tree, fresh = marshal.loads(index.read_bytes()[20:])
-    assert (fresh_tree, fresh) == (kept_tree, kept)

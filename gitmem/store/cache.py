@@ -179,22 +179,6 @@ def plan_keys(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str
     return {k: (str(v[0]), bool(v[1])) for k, v in _index(repo, PLAN_KEYS, tree, blobs, project).items()}
 
 
-def advance_plan_keys(repo: Repo, old_tree: str | None, new_tree: str | None,
-                      written: Mapping[str, tuple[str, Task]]) -> None:
-    """After a write that took the ``tasks/`` tree from ``old_tree`` to ``new_tree`` by writing
-    ``written`` (task id -> (blob id, task)), move the plan-key index along if it described
-    ``old_tree``, so the next ``plan sync`` finds it current. An index for another tree is
-    left alone (the next reader updates it)."""
-    if old_tree is None or new_tree is None:
-        return
-    path = _path(repo, PLAN_KEYS)
-    tree, entries = _load(path)
-    if tree != old_tree:
-        return
-    entries.update({k: (oid, (task.plan_key or "", task.deleted)) for k, (oid, task) in written.items()})
-    _save(path, new_tree, entries)
-
-
 def derived(repo: Repo, name: str, tree: str | None, compute: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
     """``compute()``, a plain tuple that depends only on the ``tasks/`` tree ``tree``, kept per tree.
 

@@ -21,7 +21,7 @@ META_PATH = "meta.toml"
 TASKS_DIR = "tasks"
 TASK_DOCUMENTS = "task-documents"
 SESSION_DOCUMENTS = "session-documents"
-KEPT_TASKS = 64
+KEPT_TASKS = 16
 """Task documents kept (the few tasks agents read and write turn after turn)."""
 KEPT_SESSIONS = 8
 """Session documents kept (the open sessions of a few agents: they are rewritten every turn)."""
@@ -250,10 +250,6 @@ class MemoryStore:
             if base.tree is None or meta != base.meta:
                 blobs[META_PATH] = records.encode_meta(meta)
         tree = self.repo.update_tree(base.tree if base else None, blobs)
-        if change.tasks and base is not None:
-            cache.advance_plan_keys(self.repo, base.tasks_tree(), self.repo.entry_id(tree, TASKS_DIR), {
-                task_id: (self.repo.entry_id(tree, task_path(task_id)) or "", task)
-                for task_id, task in change.tasks.items()})
         # The next command usually reads what this one wrote: keep the documents it would parse.
         for name, docs, limit in ((SESSION_DOCUMENTS, documents, KEPT_SESSIONS), (TASK_DOCUMENTS, task_docs, KEPT_TASKS)):
             if docs and len(docs) <= limit:
