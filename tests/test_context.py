@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import datetime
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from conftest import git
+from gitmem.services.context import age, epoch
 
 
 def test_brief_shows_work_follow_ups_and_last_session(initialised: Path, cli) -> None:
@@ -77,3 +83,14 @@ def test_the_kept_board_gives_the_brief_a_fresh_one_gives(initialised: Path, cli
     for path in cache.glob("derived-v*/board-*"):
         path.write_bytes(b"damaged")
     assert cli("context", "--budget", "6000", "--json").json()["markdown"] == kept["markdown"]
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2400, 12, 31)))
+def test_ages_count_from_the_stamp_as_the_calendar_does(moment: datetime) -> None:
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert epoch(stamp) == calendar.timegm(moment.timetuple())
+
+
+def test_a_malformed_stamp_has_no_age() -> None:
+    for stamp in ("", "yesterday", "2026-13-01T00:00:00Z", "2026-12-01 10:00:00Z", "2026-12-01T10:00:00+00:00"):
+        assert age(stamp, 0.0) == "unknown age"
