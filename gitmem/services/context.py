@@ -78,10 +78,11 @@ def _rank(n: int, head: float, tail: float) -> float:
     return head - n if n < 5 else tail - n / 1000
 
 
-BOARD = "board-v1"
+BOARD = "board-v2"
 """Name (and rules version) of the kept ``Board`` of a tasks tree."""
-KEEP = 1000
-"""Rows kept per list: enough for budgets up to ~12,000 characters (no item is under 12)."""
+KEEP = DEFAULT_BUDGET // 12 + 12
+"""Rows kept per list: enough for the default budget and a little more (no item is under 12
+characters); a larger budget computes its board afresh."""
 
 
 class Row(NamedTuple):
