@@ -15,6 +15,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from gitmem import sealed
+
 CACHEABLE = {("tasks", "next"), ("tasks", "list"), ("status",)}
 _FLAGS = {"--json", "--all"}
 RESPONSES = "responses-v2"
@@ -122,23 +124,8 @@ def _entry_path(common: str, name: str) -> str:
 
 
 def _load(path: str) -> tuple[str, str, str] | None:
-    """(name, state key, output) kept at ``path``; None if missing or not byte for byte as
-    written (the file is ``sha1(body) + marshal(body)``, so a damaged one is never trusted)."""
-    import hashlib
-    import marshal
-
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None
-    digest, body = data[:20], data[20:]
-    if len(digest) < 20 or hashlib.sha1(body).digest() != digest:
-        return None
-    try:
-        value = marshal.loads(body)
-    except (EOFError, ValueError, TypeError):
-        return None
+    """(name, state key, output) kept at ``path``; None if missing or damaged (``sealed``)."""
+    value = sealed.read(path)
     ok = isinstance(value, tuple) and len(value) == 3 and all(isinstance(v, str) for v in value)
     return value if ok else None
 
@@ -178,20 +165,14 @@ def remember(argv: Sequence[str], output: str, key_before: str | None) -> None:
     key = state_key(*dirs)
     if key is None or key != key_before:
         return
-    import hashlib
-    import marshal
-
     name = f"{dirs[0]}\0" + "\0".join(found[1])
     path = _entry_path(dirs[1], name)
-    body = marshal.dumps((name, key, output))
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "wb") as fh:
-            fh.write(hashlib.sha1(body).digest() + body)
+            fh.write(sealed.encode((name, key, output)))
         os.replace(tmp, path)
-        kept = sorted(os.scandir(os.path.dirname(path)), key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for stale in kept[MAX_ENTRIES:]:
-            os.remove(stale.path)
     except OSError:
-        pass
+        return
+    sealed.keep_newest(os.path.dirname(path), "", MAX_ENTRIES)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import marshal
 import os
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from gitmem import sealed
 from gitmem.git.repo import Repo
 from gitmem.models import Status, Task
 from gitmem.store import events
@@ -72,39 +72,14 @@ def _path(repo: Repo, name: str) -> str:
     return os.path.join(clone_dir(repo), "cache", name)
 
 
-def _read_sealed(path: str) -> Any:
-    """What ``_write_sealed`` stored at ``path``; None if unreadable or not byte for byte as written.
-
-    The file is ``sha1(body) + marshal(body)``: a truncated or damaged file is ignored, so
-    the entries need no per-field checks.
-    """
-    import hashlib  # writes that read no cache do not pay for it
-
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None
-    digest, body = data[:20], data[20:]
-    if len(digest) < 20 or hashlib.sha1(body).digest() != digest:
-        return None
-    try:
-        return marshal.loads(body)
-    except (EOFError, ValueError, TypeError):
-        return None
-
-
 def _write_sealed(path: str, value: Any) -> None:
-    import hashlib
-
     with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
-        body = marshal.dumps(value)
-        write_atomic(path, hashlib.sha1(body).digest() + body)
+        write_atomic(path, sealed.encode(value))
 
 
 def _load(path: str) -> tuple[str, dict[str, tuple[str, tuple[Any, ...]]]]:
     """The cached tree and raw entries; anything unreadable counts as empty."""
-    value = _read_sealed(path)
+    value = sealed.read(path)
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], dict):
         return value[0], value[1]
     return "", {}
@@ -190,18 +165,14 @@ def derived(repo: Repo, name: str, tree: str | None, compute: Callable[[], tuple
         return compute()
     folder = _path(repo, DERIVED)
     path = os.path.join(folder, f"{name}-{tree}.marshal")
-    value = _read_sealed(path)
+    value = sealed.read(path)
     if isinstance(value, tuple):
         events.record(repo, "cache", hit=True, index=name)
         return value
     events.record(repo, "cache", hit=False, index=name)
     value = compute()
     _write_sealed(path, value)
-    with contextlib.suppress(OSError):
-        kept = sorted((e for e in os.scandir(folder) if e.name.startswith(f"{name}-")),
-                      key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for stale in kept[MAX_DERIVED:]:
-            os.remove(stale.path)
+    sealed.keep_newest(folder, f"{name}-", MAX_DERIVED)
     return value
 
 
@@ -213,8 +184,8 @@ def per_blob(repo: Repo, name: str, blobs: Mapping[str, str], compute: Callable[
              *, limit: int = MAX_PER_BLOB) -> dict[str, tuple[Any, ...]]:
     """key -> ``compute(key)`` for each key of ``blobs`` (key -> blob id), kept by blob id: a
     blob's content never changes, so only blobs not seen before are decoded."""
-    path = _path(repo, f"{name}-v{CACHE_VERSION}.marshal")
-    kept = _read_sealed(path)
+    path = _blob_path(repo, name)
+    kept = sealed.read(path)
     known: dict[str, tuple[Any, ...]] = kept if isinstance(kept, dict) else {}
     out = {key: known.get(oid) or compute(key) for key, oid in blobs.items()}
     fresh = {blobs[k]: v for k, v in out.items() if blobs[k] not in known}
@@ -226,9 +197,13 @@ def per_blob(repo: Repo, name: str, blobs: Mapping[str, str], compute: Callable[
 def seed(repo: Repo, name: str, values: Mapping[str, tuple[Any, ...]], *, limit: int = MAX_PER_BLOB) -> None:
     """Add blob id -> value entries to ``per_blob``'s ``name``: a writer that has just built a
     blob's document saves its next reader the parsing."""
-    path = _path(repo, f"{name}-v{CACHE_VERSION}.marshal")
-    kept = _read_sealed(path)
+    path = _blob_path(repo, name)
+    kept = sealed.read(path)
     _keep(path, kept if isinstance(kept, dict) else {}, values, limit)
+
+
+def _blob_path(repo: Repo, name: str) -> str:
+    return _path(repo, f"{name}-v{CACHE_VERSION}.marshal")
 
 
 def _keep(path: str, known: Mapping[str, Any], fresh: Mapping[str, Any], limit: int) -> None:
