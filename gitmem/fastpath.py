@@ -15,10 +15,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gitmem import sealed
+from gitmem import direct, sealed
 
 CACHEABLE = {("tasks", "next"), ("tasks", "list"), ("status",)}
-_FLAGS = {"--json", "--all"}
 RESPONSES = "responses-v2"
 """One file per kept answer (a few KB each: a read loads only its own)."""
 MAX_ENTRIES = 32
@@ -104,16 +103,13 @@ def state_key(git_dir: str, common: str) -> str | None:
 
 
 def request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
-    """(path, command words) when ``argv`` is a cacheable read, else None."""
-    args = list(argv)
-    path = "."
-    if args[:1] == ["-C"] and len(args) >= 2:
-        path, args = args[1], args[2:]
-    words = tuple(a for a in args if not a.startswith("-"))
-    flags = [a for a in args if a.startswith("-")]
-    if words not in CACHEABLE or any(f not in _FLAGS for f in flags):
+    """(path, command words and flags) when ``argv`` is a cacheable read, else None. The
+    spellings are those ``direct.py`` takes (flags in any order name one answer)."""
+    found = direct.parse(argv)
+    if found is None or found[1] not in CACHEABLE:
         return None
-    return path, tuple(args)
+    path, words, flags = found
+    return path, (*words, *sorted(flags))
 
 
 def _entry_path(common: str, name: str) -> str:
