@@ -1,58 +1,46 @@
-"""The hot reads without click: ``status``, ``tasks next``, ``tasks list`` and ``context``.
+"""The per-turn commands without click: the command line read by the table, the body run.
 
-Agents run these every turn, and importing click and building its command tree costs
-about a tenth of the stack's floor. Only the plainest spellings are taken here: an
-optional leading ``-C PATH``, the command words, then ``--json`` (and ``--all`` for
-``tasks list``). Anything else (help, other options, shell completion) goes to the click
-CLI, whose commands call the same bodies in ``views.py``.
+Agents run a few commands every turn (``status``, ``tasks next``, ``context``, ``tasks
+add``, ``tasks start``, ``session log``, ``plan sync``), and importing click and building
+its command tree costs about a seventh of the stack's floor. Each of these commands names a
+click-free body (``views.py`` for reads, ``actions.py`` for writes) that its click command
+calls too; ``grammar.py``, generated from the click commands, holds their parameters. When
+``commandline.parse`` takes a command line, the body runs here with exactly the parameters
+click would have passed; otherwise click takes it (``cli.py``).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-
-SHAPES: dict[tuple[str, ...], frozenset[str]] = {
-    ("status",): frozenset({"--json"}),
-    ("tasks", "next"): frozenset({"--json"}),
-    ("tasks", "list"): frozenset({"--json", "--all"}),
-    ("context",): frozenset({"--json"}),
-}
+import importlib
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 
-def parse(args: Sequence[str]) -> tuple[str, tuple[str, ...], frozenset[str]] | None:
-    """(path, command words, flags) when ``args`` is a read this module runs, else None."""
-    rest = list(args)
-    path = "."
-    if rest[:1] == ["-C"] and len(rest) >= 2:
-        path, rest = rest[1], rest[2:]
-    words = tuple(a for a in rest if not a.startswith("-"))
-    flags = rest[len(words):]
-    if (words not in SHAPES or tuple(rest[: len(words)]) != words or not set(flags) <= SHAPES[words]
-            or "_GIT_CODEX_COMPLETE" in os.environ):
-        return None
-    return path, words, frozenset(flags)
+class App(NamedTuple):
+    """Where a command runs: the root options ``-C PATH`` and ``--branch NAME``."""
+
+    path: str
+    branch: str | None = None
+
+
+def body(target: str) -> Callable[..., None]:
+    """The function a command names as its body, ``module:function``."""
+    module, _, name = target.partition(":")
+    function: Callable[..., None] = getattr(importlib.import_module(module), name)
+    return function
 
 
 def run(args: Sequence[str]) -> int | None:
-    """Run ``args`` if it is one of the hot reads; None when click must take it."""
-    found = parse(args)
+    """Run ``args`` if the table takes it; None when click must."""
+    from gitmem import commandline
+
+    found = commandline.parse(args)
     if found is None:
         return None
-    from gitmem import views
+    from gitmem.grammar import COMMANDS
     from gitmem.services import inputs
 
-    path, words, flags = found
-    ws = views.open_workspace(inputs.directory(path))
-    as_json = "--json" in flags
-    if words == ("status",):
-        views.show_status(ws, as_json=as_json)
-    elif words == ("tasks", "next"):
-        views.show_next(ws, as_json=as_json)
-    elif words == ("tasks", "list"):
-        views.show_list(ws, everything="--all" in flags, as_json=as_json)
-    else:
-        from gitmem.services.context import DEFAULT_BUDGET
-
-        views.show_context(ws, budget=DEFAULT_BUDGET, as_json=as_json)
+    path, words, params, _ = found
+    target, fixed = COMMANDS[words][:2]
+    body(target)(App(inputs.directory(path)), **fixed, **params)
     return 0

@@ -15,9 +15,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gitmem import direct, sealed
+from gitmem import commandline, sealed
 
-CACHEABLE = {("tasks", "next"), ("tasks", "list"), ("status",)}
+CACHEABLE = {
+    ("tasks", "next"): frozenset({"count", "as_json"}),
+    ("tasks", "list"): frozenset({"statuses", "label", "everything", "as_json"}),
+    ("status",): frozenset({"as_json"}),
+}
+"""The reads whose answers are kept, and the options they may be given (others: not kept)."""
 RESPONSES = "responses-v2"
 """One file per kept answer (a few KB each: a read loads only its own)."""
 MAX_ENTRIES = 32
@@ -103,13 +108,16 @@ def state_key(git_dir: str, common: str) -> str | None:
 
 
 def request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
-    """(path, command words and flags) when ``argv`` is a cacheable read, else None. The
-    spellings are those ``direct.py`` takes (flags in any order name one answer)."""
-    found = direct.parse(argv)
-    if found is None or found[1] not in CACHEABLE:
+    """(path, the answer's name) when ``argv`` is a cacheable read, else None. Command lines
+    are read as ``commandline.parse`` reads them: options in any order name one answer."""
+    found = commandline.parse(argv)
+    if found is None:
         return None
-    path, words, flags = found
-    return path, (*words, *sorted(flags))
+    path, words, params, given = found
+    keyable = CACHEABLE.get(words)
+    if keyable is None or not given <= keyable:
+        return None
+    return path, (*words, *(f"{name}={params[name]!r}" for name in sorted(given)))
 
 
 def _entry_path(common: str, name: str) -> str:

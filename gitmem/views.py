@@ -1,20 +1,24 @@
-"""The hot reads (status, tasks next, tasks list, context) and the task views they print.
+"""The bodies of the hot reads (status, tasks next, tasks list, context) and the task views.
 
-Plain functions with no click in them: the click commands call them, and so does
-``direct.py``, which runs these reads without importing click at all. Each read imports
-its own service when it runs.
+Plain functions with no click in them, each taking the root options (``App``) and the
+command's parameters as click passes them: the click commands call them, and so does
+``direct.py``, which runs them without importing click at all. Each read imports its own
+service when it runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitmem.models import Task
 from gitmem.output import emit, emit_json, flat, note, table
 from gitmem.services import drift, inputs
 from gitmem.services.graph import TaskView
 from gitmem.services.workspace import Workspace
+
+if TYPE_CHECKING:
+    from gitmem.direct import App
 
 
 def open_workspace(path: str, branch: str | None = None, agent: str | None = None, *, follow: bool = True) -> Workspace:
@@ -66,11 +70,12 @@ def task_row(task: TaskView, short: Mapping[str, str]) -> list[str]:
     return [short.get(task.id, task.id), task.status.value, f"P{task.priority}", flat(task.title)]
 
 
-def show_status(ws: Workspace, *, dirty: bool = False, as_json: bool = False) -> None:
+def status(app: App, *, dirty: bool = False, as_json: bool = False) -> None:
     """``git codex status``."""
-    from gitmem.services.status import status
+    from gitmem.services.status import status as report_status
 
-    report = status(ws)
+    ws = open_workspace(app.path, app.branch)
+    report = report_status(ws)
     is_dirty = ws.repo.is_dirty() if dirty else None
     if as_json:
         emit_json("status", {
@@ -92,25 +97,42 @@ def show_status(ws: Workspace, *, dirty: bool = False, as_json: bool = False) ->
     emit("\n".join(lines))
 
 
-def show_next(ws: Workspace, *, count: int = 1, as_json: bool = False) -> None:
-    """``git codex tasks next``: the ready tasks."""
-    from gitmem.services.tasks import next_ready
+def tasks_next(app: App, *, count: int = 1, explain: str | None = None, claim: bool = False, agent: str | None = None,
+               as_json: bool = False) -> None:
+    """``git codex tasks next``: the ready tasks, or why one is not ready, or claim the first."""
+    from gitmem.services import tasks as svc
 
-    ready, short = next_ready(ws, count)
-    if as_json:
-        emit_json("next", {"tasks": [task_json(t, short) for t in ready]})
-    elif ready:
-        emit(table([task_row(t, short) for t in ready], colored=[1]))
+    ws = open_workspace(app.path, app.branch, agent)
+    if explain:
+        task, reasons = svc.explain(ws, explain)
+        if as_json:
+            emit_json("explain", {"id": task.id, "ready": not reasons, "reasons": reasons})
+        else:
+            emit(f"{task.id} is ready" if not reasons else f"{task.id} is not ready:\n" + "".join(f"  - {r}\n" for r in reasons))
+    elif claim:
+        claimed = svc.claim_next(ws)
+        if as_json:
+            emit_json("claim", {"agent": ws.agent, "task": task_json(claimed, {}) if claimed else None})
+        elif claimed:
+            emit(f"{claimed.id}  {claimed.title}")
+        else:
+            note("nothing ready to claim")
     else:
-        note("nothing is ready")
+        ready, short = svc.next_ready(ws, count)
+        if as_json:
+            emit_json("next", {"tasks": [task_json(t, short) for t in ready]})
+        elif ready:
+            emit(table([task_row(t, short) for t in ready], colored=[1]))
+        else:
+            note("nothing is ready")
 
 
-def show_list(ws: Workspace, *, statuses: Sequence[str] = (), label: str | None = None, everything: bool = False,
-              as_json: bool = False) -> None:
+def tasks_list(app: App, *, statuses: Sequence[str] = (), label: str | None = None, everything: bool = False,
+               as_json: bool = False) -> None:
     """``git codex tasks list``: open tasks, or all, or by status and label."""
     from gitmem.services.tasks import read_all, select
 
-    found = read_all(ws)
+    found = read_all(open_workspace(app.path, app.branch))
     chosen = select(found, statuses, label, everything)
     if as_json:
         emit_json("tasks", {"tasks": [task_json(found.full(t.id), found.short) for t in chosen]})
@@ -120,11 +142,11 @@ def show_list(ws: Workspace, *, statuses: Sequence[str] = (), label: str | None 
         note("no tasks" + ("" if everything else " open (use --all to see finished ones)"))
 
 
-def show_context(ws: Workspace, *, budget: int, as_json: bool = False) -> None:
+def context(app: App, *, budget: int, agent: str | None = None, as_json: bool = False) -> None:
     """``git codex context``: the Markdown brief within ``budget`` characters."""
     from gitmem.services.context import brief
 
-    found = brief(ws, budget)
+    found = brief(open_workspace(app.path, app.branch, agent), budget)
     if as_json:
         emit_json("context", {
             "budget": budget, "omitted": found.omitted, "markdown": found.text,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 
 import click
 
+from gitmem import direct
 from gitmem.models import Task
 from gitmem.output import flat, status_word
 from gitmem.services.workspace import Workspace
@@ -13,6 +15,22 @@ from gitmem.views import open_workspace, task_json
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (stable, versioned shape).")
+
+
+def runs(target: str, **fixed: object) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Make the decorated stub (its name and docstring kept) a callback that runs the click-free
+    body ``target`` (``module:function``) with the root options and click's parameters.
+    ``grammar.py`` lists every such command, so ``direct.py`` runs it without click."""
+
+    def decorate(stub: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(stub)
+        def callback(**params: object) -> None:
+            direct.body(target)(click.get_current_context().find_root().obj, **fixed, **params)
+
+        callback.body = (target, fixed)  # type: ignore[attr-defined]
+        return callback
+
+    return decorate
 
 
 def workspace(agent: str | None = None, *, follow: bool = True) -> Workspace:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gitmem import views
-from gitmem.commands.common import CONTEXT, json_option, workspace
+from gitmem.commands.common import CONTEXT, json_option, runs
 from gitmem.services.context import DEFAULT_BUDGET
 
 
@@ -14,7 +13,8 @@ from gitmem.services.context import DEFAULT_BUDGET
               help="Maximum characters (about 4 per token).")
 @click.option("--agent", help="Agent name; its own claims count as ready.")
 @json_option
-def context(budget: int, agent: str | None, as_json: bool) -> None:
+@runs("gitmem.views:context")
+def context() -> None:
     """Print a Markdown brief: in-progress, ready, blocked, follow-ups, last session.
 
     \b
@@ -22,4 +22,3 @@ def context(budget: int, agent: str | None, as_json: bool) -> None:
       git codex context
       git codex context --budget 2000 >> prompt.md
     """
-    views.show_context(workspace(agent), budget=budget, as_json=as_json)

@@ -6,8 +6,7 @@ import os
 
 import click
 
-from gitmem import views
-from gitmem.commands.common import CONTEXT, json_option, task_text, workspace
+from gitmem.commands.common import CONTEXT, json_option, runs, task_text, workspace
 from gitmem.models import Status
 from gitmem.output import emit, emit_json, note
 from gitmem.services import editor, graph, inputs
@@ -41,15 +40,9 @@ def tasks() -> None:
 @click.option("--kind", type=click.Choice(["task", "epic", "milestone"]), default="task", show_default=True)
 @click.option("--owner", help="Who owns it.")
 @json_option
-def add(title: str, description: str, after: tuple[str, ...], parent: str | None, priority: int,
-        labels: tuple[str, ...], adr: tuple[str, ...], kind: str, owner: str | None, as_json: bool) -> None:
+@runs("gitmem.actions:tasks_add")
+def add() -> None:
     """Add a task and print its id."""
-    task = svc.add(workspace(), title, description=description, after=after, parent=parent,
-                   priority=priority, labels=labels, adr=adr, kind=kind, owner=owner)
-    if as_json:
-        emit_json("task", {"task": task_json(task, {})})
-    else:
-        emit(task.id)
 
 
 @tasks.command(name="list", context_settings=CONTEXT)
@@ -57,9 +50,9 @@ def add(title: str, description: str, after: tuple[str, ...], parent: str | None
 @click.option("--label", help="Only tasks with this label.")
 @click.option("--all", "everything", is_flag=True, help="Include completed and cancelled tasks.")
 @json_option
-def list_(statuses: tuple[str, ...], label: str | None, everything: bool, as_json: bool) -> None:
+@runs("gitmem.views:tasks_list")
+def list_() -> None:
     """List open tasks (or --all, or by --status / --label)."""
-    views.show_list(workspace(), statuses=statuses, label=label, everything=everything, as_json=as_json)
 
 
 @tasks.command(context_settings=CONTEXT)
@@ -80,26 +73,9 @@ def show(task_id: str, as_json: bool) -> None:
 @click.option("--claim", is_flag=True, help="Atomically claim the first ready task for this agent.")
 @click.option("--agent", help="Agent name for claims (default: $GITMEM_AGENT or 'cli').")
 @json_option
-def next_(count: int, explain: str | None, claim: bool, agent: str | None, as_json: bool) -> None:
+@runs("gitmem.views:tasks_next")
+def next_() -> None:
     """The ready tasks: dependencies done, not claimed by another agent."""
-    ws = workspace(agent)
-    if explain:
-        task, reasons = svc.explain(ws, explain)
-        if as_json:
-            emit_json("explain", {"id": task.id, "ready": not reasons, "reasons": reasons})
-        else:
-            emit(f"{task.id} is ready" if not reasons else f"{task.id} is not ready:\n" + "".join(f"  - {r}\n" for r in reasons))
-        return
-    if claim:
-        claimed = svc.claim_next(ws)
-        if as_json:
-            emit_json("claim", {"agent": ws.agent, "task": task_json(claimed, {}) if claimed else None})
-        elif claimed:
-            emit(f"{claimed.id}  {claimed.title}")
-        else:
-            note("nothing ready to claim")
-        return
-    views.show_next(ws, count=count, as_json=as_json)
 
 
 def _transition(verb: str, doc: str, *, reason_required: bool = False) -> None:
@@ -107,13 +83,9 @@ def _transition(verb: str, doc: str, *, reason_required: bool = False) -> None:
     @click.option("--evidence", multiple=True, metavar="COMMIT", help="A commit that shows the work (repeatable).")
     @click.option("--reason", required=reason_required, help="Why (kept in the task's log).")
     @json_option
-    def command(task_id: str, evidence: tuple[str, ...], reason: str | None, as_json: bool) -> None:
-        ws = workspace()
-        task = svc.transition(ws, task_id, verb, evidence=evidence, reason=reason)
-        if as_json:
-            emit_json("task", {"task": task_json(task, {})})
-        else:
-            emit(f"{task.id}  {task.status.value}  {task.title}")
+    @runs("gitmem.actions:transition", verb=verb)
+    def command() -> None:
+        pass
 
     command.__doc__ = doc
     tasks.command(name=verb, context_settings=CONTEXT)(command)
