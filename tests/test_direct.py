@@ -1,4 +1,4 @@
-"""The hot reads run without click, answer exactly as the click commands do, and fail the same way."""
+"""The per-turn commands run without click, answer exactly as the click commands do, and fail the same way."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
 
 from conftest import Result, git, run_git_codex
 
