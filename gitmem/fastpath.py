@@ -23,7 +23,7 @@ CACHEABLE = {
     ("status",): frozenset({"as_json"}),
 }
 """The reads whose answers are kept, and the options they may be given (others: not kept)."""
-RESPONSES = "responses-v2"
+RESPONSES = "responses-v3"
 """One file per kept answer (a few KB each: a read loads only its own)."""
 MAX_ENTRIES = 32
 
@@ -76,35 +76,35 @@ def _stat(path: str) -> str:
 
 
 def state_key(git_dir: str, common: str) -> str | None:
-    """A digest of everything a cached read depends on; None when it cannot be trusted."""
+    """Everything a cached read depends on, verbatim (compared whole: no digest can collide,
+    and hashlib would cost a millisecond to import); None when it cannot be trusted."""
     head = _read(os.path.join(git_dir, "HEAD"))
     if not head.startswith(b"ref: refs/heads/"):
         return None  # detached HEAD: leave it to the full path
     if os.path.isdir(os.path.join(common, "reftable")):
         return None  # refs that are not files: their changes cannot be seen from here
-    import hashlib  # here, not at the top: every command line passes through this module
-
-    digest = hashlib.sha1(head)
+    parts = [head]
     branch_ref = head[5:].strip().decode("utf-8", "replace")
-    digest.update(_read(os.path.join(common, branch_ref)))
+    parts.append(_read(os.path.join(common, branch_ref)))
     for top in ("refs/codex", "refs/codex-remotes"):
         for root, dirs, files in os.walk(os.path.join(common, top)):
             dirs.sort()
             for name in sorted(files):
                 full = os.path.join(root, name)
-                digest.update(full.encode("utf-8", "surrogateescape") + b"\0" + _read(full))
+                parts.append(full.encode("utf-8", "surrogateescape") + b"\0" + _read(full))
     home = os.environ.get("HOME", "")
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     for path in (os.path.join(common, "packed-refs"), os.path.join(common, "config"),
                  os.path.join(git_dir, "config.worktree"), os.path.join(home, ".gitconfig"),
                  os.path.join(xdg, "git", "config"), "/etc/gitconfig",
                  os.environ.get("GIT_CONFIG_GLOBAL") or "-", os.environ.get("GIT_CONFIG_SYSTEM") or "-"):
-        digest.update(_stat(path).encode())
-    digest.update(_read(os.path.join(git_dir, "codex", "seen.json")))
+        parts.append(_stat(path).encode())
+    parts.append(_read(os.path.join(git_dir, "codex", "seen.json")))
     for name in ("GITMEM_AGENT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM",
                  "GIT_CONFIG_PARAMETERS", "GIT_DIR", "GIT_WORK_TREE", "NO_COLOR"):
-        digest.update(f"{name}={os.environ.get(name, '')}\0".encode())
-    return digest.hexdigest()
+        parts.append(f"{name}={os.environ.get(name, '')}\0".encode("utf-8", "surrogateescape"))
+    # Each part prefixed by its length, so that no two states spell the same key.
+    return "".join(f"{len(part)}:{part.decode('latin-1')}" for part in parts)
 
 
 def request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
@@ -121,10 +121,11 @@ def request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
 
 
 def _entry_path(common: str, name: str) -> str:
-    import hashlib
+    import binascii
 
-    digest = hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()
-    return os.path.join(common, "codex", "cache", RESPONSES, digest)
+    # Two names sharing a file only cost a miss: the name kept inside is compared too.
+    digest = binascii.crc32(name.encode("utf-8", "surrogateescape"))
+    return os.path.join(common, "codex", "cache", RESPONSES, f"{digest:08x}")
 
 
 def _load(path: str) -> tuple[str, str, str] | None:

@@ -1,12 +1,17 @@
-"""Files sealed by their own SHA-1: ``sha1(body) + body``, ``body`` a marshal dump.
+"""Files sealed by their own CRC-32: ``crc32(body)`` (4 bytes, big-endian) ``+ body``, a marshal dump.
 
 Caches and kept answers are hints, never trusted: a file that is not byte for byte what
 gitmem wrote (truncated, damaged, another version's) reads as absent, so its contents need
-no per-field checks. Standard library only: the fast path reads these before pygit2 loads.
+no per-field checks. The seal is there for accidents (a torn write, a truncated copy, a
+flipped bit), which a CRC catches; like any checksum it is no defence against whoever can
+write ``.git``, nor needs to be. ``binascii`` costs nothing to import (pygit2 loads it
+anyway) where ``hashlib`` costs about a millisecond. Standard library only: the fast path
+reads these files before pygit2 loads.
 """
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import marshal
 import os
@@ -18,23 +23,19 @@ if TYPE_CHECKING:  # typing costs ~2 ms to import, and the fast path has no time
 
 def encode(value: Any) -> bytes:
     """The sealed bytes of ``value`` (plain data only: ValueError otherwise)."""
-    import hashlib  # not at the top: writes that touch no sealed file do not pay for it
-
     body = marshal.dumps(value)
-    return hashlib.sha1(body).digest() + body
+    return binascii.crc32(body).to_bytes(4, "big") + body
 
 
 def read(path: str) -> Any:
     """What ``encode`` sealed at ``path``; None if unreadable or not exactly as written."""
-    import hashlib
-
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
         return None
-    digest, body = data[:20], data[20:]
-    if len(digest) < 20 or hashlib.sha1(body).digest() != digest:
+    seal, body = data[:4], data[4:]
+    if len(seal) < 4 or binascii.crc32(body).to_bytes(4, "big") != seal:
         return None
     try:
         return marshal.loads(body)

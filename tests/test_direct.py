@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Result, git, run_git_codex
+from gitmem import sealed
+from gitmem.store.cache import CACHE_VERSION
 
 Cli = Callable[..., Result]
 
@@ -95,7 +97,7 @@ def test_kept_task_documents_follow_the_blob(initialised: Path, cli: Cli) -> Non
     a damaged cache is ignored."""
     task = cli("tasks", "add", "Parse the config").out.strip()
     first = cli("tasks", "next", "--json").json()
-    kept = initialised / ".git" / "codex" / "cache" / "task-documents-v5.marshal"
+    kept = initialised / ".git" / "codex" / "cache" / f"task-documents-v{CACHE_VERSION}.marshal"
     assert kept.exists()
     cli("tasks", "start", task)
     cli("tasks", "edit", task, "--title", "Parse the whole config")
@@ -107,13 +109,12 @@ def test_kept_task_documents_follow_the_blob(initialised: Path, cli: Cli) -> Non
 
 
 def test_writes_keep_the_documents_of_the_tasks_they_wrote(initialised: Path, cli: Cli) -> None:
-    import marshal
     import tomllib
 
     task = cli("tasks", "add", "Seeded", "-l", "x", "-d", 'quotes " and \\ backslashes\nand lines').out.strip()
     cli("tasks", "start", task)
     tree = git(initialised, "rev-parse", "refs/codex/branches/main^{tree}").strip()
     blob = git(initialised, "rev-parse", f"{tree}:tasks/{task[2:4]}/{task}.toml").strip()
-    kept = marshal.loads((initialised / ".git" / "codex" / "cache" / "task-documents-v5.marshal").read_bytes()[20:])
+    kept = sealed.read(str(initialised / ".git" / "codex" / "cache" / f"task-documents-v{CACHE_VERSION}.marshal"))
     assert kept[blob][0] == tomllib.loads(git(initialised, "cat-file", "-p", blob))
     assert cli("tasks", "complete", task, "--json").json()["task"]["status"] == "completed"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import git, run_git_codex
+from gitmem import fastpath
 
 
 def listed(repo: Path) -> list[str]:
@@ -19,7 +20,7 @@ def test_kept_answers_follow_every_change(initialised: Path) -> None:
     run_git_codex(repo, "tasks", "add", "first")
     assert listed(repo) == ["first"]
     assert listed(repo) == ["first"]  # answered from the kept output
-    assert list((repo / ".git" / "codex" / "cache" / "responses-v2").iterdir())
+    assert list((repo / ".git" / "codex" / "cache" / fastpath.RESPONSES).iterdir())
 
     run_git_codex(repo, "tasks", "add", "second")
     assert listed(repo) == ["first", "second"]
@@ -44,7 +45,7 @@ def test_kept_answers_follow_every_change(initialised: Path) -> None:
 def test_a_corrupt_kept_answer_file_is_ignored(initialised: Path) -> None:
     run_git_codex(initialised, "tasks", "add", "only")
     assert listed(initialised) == ["only"]
-    for kept in (initialised / ".git" / "codex" / "cache" / "responses-v2").iterdir():
+    for kept in (initialised / ".git" / "codex" / "cache" / fastpath.RESPONSES).iterdir():
         kept.write_bytes(kept.read_bytes()[:-3] + b"xyz")  # damaged: its seal no longer matches
     assert listed(initialised) == ["only"]
     status = run_git_codex(initialised, "status", "--json")

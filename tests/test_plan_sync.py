@@ -88,6 +88,45 @@ def test_deleted_plan_key_is_not_recreated(initialised: Path, cli, tmp_path: Pat
     assert again["created"] == [] and again["skipped"] == ["Obsolete step"]
 
 
+def _index_path(repo: Path) -> Path:
+    from gitmem.store.cache import PLAN_KEYS
+
+    return repo / ".git" / "codex" / "cache" / PLAN_KEYS
+
+
+def _index(repo: Path) -> tuple[str, dict[str, object]] | None:
+    from gitmem import sealed
+
+    found = sealed.read(str(_index_path(repo)))
+    return found if isinstance(found, tuple) else None
+
+
+def test_the_plan_key_index_stays_right_across_writes(initialised: Path, cli, tmp_path: Path) -> None:
+    """``plan sync`` keeps only the tasks with a plan key in its index, carries the index
+    forward to the tree it writes, and keeps it right across other writes and damage."""
+    plan = _sync(cli, tmp_path, _codex(("Fix parser", "in_progress"), ("Update docs", "pending"))).json()
+    fix, docs = plan["created"]
+    unrelated = cli("tasks", "add", "Not from a plan").out.strip()
+    _sync(cli, tmp_path, _codex(("Fix parser", "completed"), ("Update docs", "in_progress")))
+    index = _index(initialised)
+    tasks_tree = git(initialised, "rev-parse", "refs/codex/branches/main:tasks").strip()
+    assert index is not None and index[0] == tasks_tree, "the write carried the index to its own tree"
+    assert set(index[1]) == {fix, docs}, "tasks without a plan key are left out"
+
+    cli("tasks", "edit", docs, "--title", "Update the docs")  # the plan key stays: the step still matches
+    cli("tasks", "rm", fix)
+    cli("tasks", "edit", unrelated, "--title", "Still not from a plan")
+    again = _sync(cli, tmp_path, _codex(("Fix parser", "pending"), ("Update docs", "completed"))).json()
+    assert again["skipped"] == ["Fix parser"] and again["created"] == []
+    assert [m["task"] for m in again["matches"]] == [docs]
+
+    _index_path(initialised).write_bytes(b"\0garbage")
+    damaged = _sync(cli, tmp_path, _codex(("Fix parser", "pending"), ("Update docs", "pending"), ("New step", "pending")))
+    report = damaged.json()
+    assert report["skipped"] == ["Fix parser"] and len(report["created"]) == 1
+    assert [m["task"] for m in report["matches"]][:1] == [docs]
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from conftest import git, memory_tip, run_git_codex
+from gitmem import sealed
+from gitmem.store.cache import CACHE_VERSION
 
 
 def test_turns_end_in_a_note_on_the_session_commit(initialised: Path, cli) -> None:
@@ -110,13 +112,12 @@ def test_retention_compacts_old_sessions(initialised: Path, cli) -> None:
 def test_the_open_session_is_kept_parsed_exactly_as_stored(initialised: Path, cli) -> None:
     """Each write keeps its session's document for the next turn; it is what the blob parses to,
     and a damaged keep is ignored."""
-    import marshal
     import tomllib
 
     cli("session", "log", "First turn", "--action", "pytest -q", "--follow-up", 'Quote "this" \\ and\ttab')
     cli("session", "log", "Second turn", "--agent", "other")
-    kept_path = initialised / ".git" / "codex" / "cache" / "session-documents-v5.marshal"
-    kept = marshal.loads(kept_path.read_bytes()[20:])
+    kept_path = initialised / ".git" / "codex" / "cache" / f"session-documents-v{CACHE_VERSION}.marshal"
+    kept = sealed.read(str(kept_path))
     listing = git(initialised, "ls-tree", "refs/codex/branches/main", "sessions/").split()
     blobs = [listing[i + 2] for i in range(0, len(listing), 4)]
     assert set(blobs) <= set(kept)

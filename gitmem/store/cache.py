@@ -23,7 +23,7 @@ from gitmem.store import events
 from gitmem.store.local import clone_dir, write_atomic
 
 _STATUSES = {s.value: s for s in Status}
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 SUMMARIES = f"summaries-v{CACHE_VERSION}.marshal"
 PLAN_KEYS = f"plan-keys-v{CACHE_VERSION}.marshal"
 DERIVED = f"derived-v{CACHE_VERSION}"
@@ -90,12 +90,15 @@ def _save(path: str, tree: str, raw: dict[str, tuple[str, tuple[Any, ...]]]) -> 
 
 
 def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[str, str]],
-           project: Callable[[str], tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+           project: Callable[[str], tuple[Any, ...] | None],
+           worth: Callable[[str], bool] | None = None) -> dict[str, tuple[Any, ...]]:
     """task id -> ``project(task_id)`` for the tasks in the ``tasks/`` tree ``tree``, cached.
 
     Same tree as cached: no listing at all. Another tree: only the fan-out directories
     whose subtree changed are listed (a write touches one or two), and only blobs the cache
-    does not hold are projected. No usable cache: ``blobs`` lists everything.
+    does not hold are projected. No usable cache: ``blobs`` lists everything. A sparse
+    index leaves out the tasks whose projection is None, and the blobs ``worth(blob id)``
+    says cannot have one are not even decoded.
     """
     if tree is None:
         return {}
@@ -121,9 +124,35 @@ def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[
             listing = dict(blobs())
         for task_id, oid in listing.items():
             hit = cached.get(task_id)
-            entries[task_id] = hit if hit is not None and hit[0] == oid else (oid, project(task_id))
+            if hit is not None and hit[0] == oid:
+                entries[task_id] = hit
+            elif worth is None or worth(oid):
+                value = project(task_id)
+                if value is not None:
+                    entries[task_id] = (oid, value)
         _save(path, tree, entries)
         return {k: v[1] for k, v in entries.items()}
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def advance(repo: Repo, name: str, old_tree: str | None, new_tree: str | None,
+            entries: Mapping[str, tuple[str, tuple[Any, ...]] | None]) -> None:
+    """Carry the index ``name`` kept for ``old_tree`` forward to ``new_tree``, a writer's own
+    tree that differs from it by ``entries`` (task id -> (blob id, projection), or None for a
+    task a sparse index leaves out); the next reader then finds it current. Nothing happens
+    unless the kept index is ``old_tree``'s."""
+    if old_tree is None or new_tree is None:
+        return
+    path = _path(repo, name)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        cached_tree, cached = _load(path)
+        if cached_tree == old_tree:
+            kept = {k: v for k, v in cached.items() if k not in entries}
+            _save(path, new_tree, kept | {k: v for k, v in entries.items() if v is not None})
     finally:
         if collecting:
             gc.enable()
@@ -145,13 +174,18 @@ def summaries(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str
 
 def plan_keys(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
               decode: Callable[[str], Task]) -> dict[str, tuple[str, bool]]:
-    """task id -> (plan_key or "", deleted): the small index ``plan sync`` needs."""
+    """task id -> (plan_key, deleted) for the tasks that have a plan key: the index ``plan sync``
+    needs. Sparse: agents' plans make a few tasks among thousands, and only the blobs whose
+    bytes name the field are decoded (every task document gitmem writes spells it out)."""
 
-    def project(task_id: str) -> tuple[str, bool]:
+    def project(task_id: str) -> tuple[str, bool] | None:
         task = decode(task_id)
-        return task.plan_key or "", task.deleted
+        return (task.plan_key, task.deleted) if task.plan_key else None
 
-    return {k: (str(v[0]), bool(v[1])) for k, v in _index(repo, PLAN_KEYS, tree, blobs, project).items()}
+    def worth(oid: str) -> bool:
+        return b"plan_key" in repo.read_blob(oid)
+
+    return {k: (str(v[0]), bool(v[1])) for k, v in _index(repo, PLAN_KEYS, tree, blobs, project, worth).items()}
 
 
 def derived(repo: Repo, name: str, tree: str | None, compute: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:

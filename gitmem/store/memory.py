@@ -49,6 +49,7 @@ class Snapshot:
     _summaries: dict[str, TaskSummary] | None = None
     _tasks: dict[str, Task] = field(default_factory=dict)
     _sessions: dict[str, Session] = field(default_factory=dict)
+    _plan_keys_read: bool = False
 
     @property
     def task_blobs(self) -> dict[str, str]:
@@ -111,7 +112,9 @@ class Snapshot:
                 if not is_tree and name.endswith(".toml")]
 
     def plan_keys(self) -> dict[str, tuple[str, bool]]:
-        """task id -> (plan_key or "", deleted), from its own small cache."""
+        """task id -> (plan_key, deleted) of the tasks that have one, from its own small cache (a
+        write on top of this snapshot carries that cache forward to its own tree: ``write_commit``)."""
+        self._plan_keys_read = True
         return cache.plan_keys(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
 
     def has_task(self, task_id: str) -> bool:
@@ -255,6 +258,11 @@ class MemoryStore:
             if docs and len(docs) <= limit:
                 seeded = {self.repo.entry_id(tree, path): (plain(doc),) for path, doc in docs.items()}
                 cache.seed(self.repo, name, {k: v for k, v in seeded.items() if k}, limit=limit)
+        if base is not None and base._plan_keys_read and change.tasks and not any(p.startswith(TASKS_DIR) for p in change.blobs):
+            # Only a writer that read the plan keys (``plan sync``) pays for carrying them forward.
+            entries = {task_id: (self.repo.entry_id(tree, task_path(task_id)) or "", (task.plan_key, task.deleted))
+                       if task.plan_key else None for task_id, task in change.tasks.items()}
+            cache.advance(self.repo, cache.PLAN_KEYS, base.tasks_tree(), self.repo.entry_id(tree, TASKS_DIR), entries)
         lines = [change.message, ""]
         lines.extend(f"{k}: {v}" for k, v in trailers.items() if v)
         parents = ([base.commit] if base and base.commit else []) + list(change.parents)

@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_cli import build_repository, sealed_env
 from bench_suite import FLOOR, PLAN_A, PLAN_B, add_files, add_sessions, codex
 
+from gitmem.fastpath import RESPONSES
+
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
@@ -40,7 +42,7 @@ def instructions(argv: Sequence[str], repo: str, env: dict[str, str], stdin: str
 
 
 def forget_answers(repo: str) -> None:
-    shutil.rmtree(os.path.join(repo, ".git", "codex", "cache", "responses-v2"), ignore_errors=True)
+    shutil.rmtree(os.path.join(repo, ".git", "codex", "cache", RESPONSES), ignore_errors=True)
 
 
 def measure(repo: str, env: dict[str, str]) -> list[tuple[str, int]]:
