@@ -118,3 +118,24 @@ def test_writes_keep_the_documents_of_the_tasks_they_wrote(initialised: Path, cl
     kept = sealed.read(str(initialised / ".git" / "codex" / "cache" / f"task-documents-v{CACHE_VERSION}.marshal"))
     assert kept[blob][0] == tomllib.loads(git(initialised, "cat-file", "-p", blob))
     assert cli("tasks", "complete", task, "--json").json()["task"]["status"] == "completed"
+
+
+def test_a_turns_writes_carry_the_overview_forward(initialised: Path, cli: Cli) -> None:
+    """After ``tasks add``, ``start`` or ``block`` the next ``tasks next`` reads no summary:
+    the write kept the overview of its own tree, and it is the one a fresh computation gives."""
+    import shutil
+
+    first = cli("tasks", "add", "One").out.strip()
+    cli("tasks", "next")
+    events = initialised / ".git" / "codex" / "events.jsonl"
+    derived = initialised / ".git" / "codex" / "cache" / f"derived-v{CACHE_VERSION}"
+    for write, carried in ((["tasks", "add", "Two", "-p", "0"], True), (["tasks", "start", first], True),
+                           (["tasks", "block", first, "--reason", "w"], True),
+                           (["tasks", "start", first], False)):  # blocked -> open: its dependencies are not kept
+        cli(*write)
+        mark = len(events.read_text().splitlines())
+        shown = cli("tasks", "next", "-n", "5", "--json").json()
+        read = [json.loads(line) for line in events.read_text().splitlines()[mark:]]
+        assert carried == (not any(e.get("index") == "summaries" for e in read)), (write, read)
+        shutil.rmtree(derived)
+        assert cli("tasks", "next", "-n", "5", "--json").json() == shown

@@ -7,10 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Result, memory_tip
 from gitmem import edits
+from gitmem.models import Status
+from gitmem.services import graph as rules
 from gitmem.services.workspace import Workspace, utc_now
+from gitmem.store.cache import TaskSummary
 from gitmem.store.memory import Change, Snapshot
 
 Cli = Callable[..., Result]
@@ -189,3 +194,56 @@ def test_a_cycle_from_a_merge_is_reported_never_looped_on(initialised: Path, cli
     assert memory_tip(initialised) != tip
     assert "cycle" not in cli("tasks", "graph").err
     assert [t["id"] for t in cli("tasks", "next", "--json").json()["tasks"]] == [a]
+
+
+# --- the overview a write carries forward (graph.advanced) ---------------------------------
+
+_IDS = [f"t-{n:02d}aaaaaaaa" for n in range(8)]
+
+
+def _summary(task_id: str, status: str, priority: int, deps: tuple[str, ...], parent: str | None,
+             deleted: bool = False) -> TaskSummary:
+    return TaskSummary(task_id, task_id, status, priority, "task", parent, None, None, f"2026-01-0{task_id[3]}T00:00:00Z",
+                       "2026-01-01T00:00:00Z", deps, (), deleted, deleted, None)
+
+
+_STATUS = st.sampled_from([s.value for s in Status])
+
+
+@st.composite
+def _graphs(draw: st.DrawFn) -> dict[str, TaskSummary]:
+    count = draw(st.integers(1, len(_IDS)))
+    ids = _IDS[:count]
+    return {i: _summary(i, draw(_STATUS), draw(st.integers(0, 4)), tuple(draw(st.lists(st.sampled_from(ids), max_size=2,
+                                                                                         unique=True))),
+                        draw(st.none() | st.sampled_from(ids)), draw(st.booleans()))
+            for i in ids}
+
+
+@settings(max_examples=400, deadline=None)
+@given(_graphs(), st.data())
+def test_an_advanced_overview_is_the_overview_or_nothing(tasks: dict[str, TaskSummary], data: st.DataObject) -> None:
+    """Whatever a write changes, the overview carried forward equals the one computed afresh,
+    or the write says it cannot tell; the writes agents make every turn always can."""
+    before_all = dict(tasks)
+    kept = rules.overview(before_all)
+    new_id = _IDS[len(tasks)] if len(tasks) < len(_IDS) else None
+    target = data.draw(st.sampled_from(sorted(tasks) + ([new_id] if new_id else [])))
+    old = tasks.get(target)
+    if old is None:
+        new = _summary(target, data.draw(st.sampled_from(["pending", "in_progress", "blocked"])), data.draw(st.integers(0, 4)),
+                       tuple(data.draw(st.lists(st.sampled_from(sorted(tasks)), max_size=1))), None)
+    else:
+        new = old._replace(status_value=data.draw(_STATUS), priority=data.draw(st.integers(0, 4)),
+                           depends_on=data.draw(st.just(old.depends_on) | st.just(())),
+                           deleted=data.draw(st.just(old.deleted) | st.booleans()))
+    after_all = {**before_all, target: new}
+    found = rules.advanced(kept, {target: old}, {target: new})
+    if found is not None:
+        assert found == rules.overview(after_all)
+    simple = (old is None and not new.depends_on) or (
+        old is not None and not old.deleted and not new.deleted and old.depends_on == new.depends_on
+        and {old.status_value, new.status_value} <= {"pending", "in_progress", "blocked"}
+        and (old.status_value != "blocked" or new.status_value == "blocked" or target in kept.ready))
+    if simple:
+        assert found is not None

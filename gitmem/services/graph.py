@@ -139,13 +139,17 @@ def is_ready(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str,
     return holder is None or holder == agent
 
 
+def ready_key(task: TaskView) -> tuple[bool, int, str, str]:
+    """The ``next`` order: in progress first, then by priority, then oldest first."""
+    return task.status is not Status.IN_PROGRESS, task.priority, task.created_at, task.id
+
+
 def ready(tasks: Mapping[str, T], claims: Mapping[str, str], agent: str) -> list[T]:
-    """Ready tasks: in progress first, then by priority, then oldest first."""
-    found = [t for t in tasks.values() if is_ready(t, tasks, claims, agent)]
-    return sorted(found, key=lambda t: (t.status is not Status.IN_PROGRESS, t.priority, t.created_at, t.id))
+    """Ready tasks in ``next`` order (``ready_key``)."""
+    return sorted((t for t in tasks.values() if is_ready(t, tasks, claims, agent)), key=ready_key)
 
 
-OVERVIEW = "overview-v1"
+OVERVIEW = "overview-v2"
 """Name (and rules version) of the kept ``Overview`` of a tasks tree."""
 
 
@@ -155,13 +159,57 @@ class Overview(NamedTuple):
 
     counts: dict[str, int]
     """Live tasks by status value, sorted by status."""
-    ready: tuple[str, ...]
-    """Ids ready while nobody holds a claim, in ``next`` order; claims only remove ids from it."""
+    order: tuple[tuple[bool, int, str, str], ...]
+    """``ready_key`` of each task ready while nobody holds a claim, sorted; claims only remove tasks."""
+
+    @property
+    def ready(self) -> list[str]:
+        """The ids of ``order``."""
+        return [key[3] for key in self.order]
 
 
 def overview(tasks: Mapping[str, TaskView]) -> Overview:
     counts = Counter(t.status.value for t in live(tasks).values())
-    return Overview(dict(sorted(counts.items())), tuple(t.id for t in ready(tasks, {}, "")))
+    return Overview(dict(sorted(counts.items())), tuple(ready_key(t) for t in ready(tasks, {}, "")))
+
+
+def advanced(kept: Overview, before: Mapping[str, TaskView | None], after: Mapping[str, TaskView]) -> Overview | None:
+    """``overview`` of the tasks after a write that changed only the tasks of ``after`` (as they
+    were in ``before``; None: new), from ``kept``, the overview before it; None when that takes
+    the whole graph.
+
+    A task's change can make another task ready or not only through its ``deleted`` flag, a
+    terminal status (its dependents) or a cancelled one (its children), and whether it is ready
+    itself depends on its dependencies and parent. So this answers only for new tasks with
+    neither, and for moves between open and blocked of tasks whose links stay as they were:
+    the writes agents make every turn (``tasks add``, ``start``, ``block``).
+    """
+    counts = dict(kept.counts)
+    order = {key[3]: key for key in kept.order}
+    for task_id, new in after.items():
+        old = before.get(task_id)
+        if new.deleted or new.status.terminal:
+            return None
+        if old is None:
+            if new.depends_on or new.parent:
+                return None
+            now_ready = new.status in _OPEN
+        else:
+            if (old.deleted or old.status.terminal or tuple(old.depends_on) != tuple(new.depends_on)
+                    or old.parent != new.parent or old.created_at != new.created_at):
+                return None
+            if task_id in order or old.status in _OPEN:
+                now_ready = task_id in order and new.status in _OPEN
+            elif new.status in _OPEN:
+                return None  # blocked -> open: whether its dependencies are done is not kept here
+            else:
+                now_ready = False
+            counts[old.status.value] -= 1
+        counts[new.status.value] = counts.get(new.status.value, 0) + 1
+        order.pop(task_id, None)
+        if now_ready:
+            order[task_id] = ready_key(new)
+    return Overview(dict(sorted((s, n) for s, n in counts.items() if n > 0)), tuple(sorted(order.values())))
 
 
 def short_id(task_id: str, fanout: Iterable[str]) -> str:

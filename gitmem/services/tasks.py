@@ -83,9 +83,11 @@ def add(
     }
     sets = {"labels": _labels("label", labels), "adr": _labels("adr id", adr)}
     made: list[Task] = []
+    built_on: list[Snapshot] = []
 
     def build(snap: Snapshot) -> Change:
         made.clear()
+        built_on[:] = [snap]
         deps = [_live_task(snap, d).id for d in after]
         parent_id = _live_task(snap, parent).id if parent else None
         task_id = graph.mint_id(snap.has_task)
@@ -97,7 +99,8 @@ def add(
         made.append(task)
         return Change(f"tasks add {task_id}: {_one_line(title)}", {task_id: task}, clock=stamp.lamport)
 
-    ws.write(build)
+    written = ws.write(build)
+    _carry_overview(ws, built_on[0], {made[0].id: None}, written)
     return made[0]
 
 
@@ -109,10 +112,12 @@ def _one_line(text: str, limit: int = 72) -> str:
 def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: bool = False) -> Task:
     """Resolve ``given``, apply ``apply(snap, task, stamp, now) -> Task`` and commit if changed."""
     result: list[Task] = []
+    built_on: list[tuple[Snapshot, Task]] = []
 
     def build(snap: Snapshot) -> Change | None:
         result.clear()
         task = snap.task_kept(graph.resolve_in(snap, given)) if allow_deleted else _live_task(snap, given)
+        built_on[:] = [(snap, task)]
         stamp = snap.stamp(ws.actor)
         updated = apply(snap, task, stamp, utc_now())
         result.append(updated)
@@ -120,7 +125,9 @@ def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: 
             return None
         return Change(f"tasks {verb} {task.id}: {_one_line(task.title)}", {task.id: updated}, clock=stamp.lamport)
 
-    ws.write(build)
+    written = ws.write(build)
+    base, before = built_on[0]
+    _carry_overview(ws, base, {before.id: before}, written)
     return result[0]
 
 
@@ -259,8 +266,22 @@ def claim_holders(found: TaskSet) -> dict[str, str]:
 
 def overview(snap: Snapshot) -> graph.Overview:
     """Counts and the claim-free ready order of ``snap``'s tasks, kept per tasks tree."""
-    counts, ready = snap.derived(graph.OVERVIEW, lambda: tuple(graph.overview(snap.summaries())))
-    return graph.Overview(counts, ready)
+    counts, order = snap.derived(graph.OVERVIEW, lambda: tuple(graph.overview(snap.summaries())))
+    return graph.Overview(counts, order)
+
+
+def _carry_overview(ws: Workspace, base: Snapshot | None, before: Mapping[str, Task | None],
+                    written: tuple[Change | None, str | None]) -> None:
+    """After a write built on ``base``, keep the overview of the tree it wrote when it follows
+    from the one kept for ``base`` (``graph.advanced``): the next ``status`` or ``tasks next``
+    then reads no summary. Any doubt leaves it to be computed when read."""
+    change, commit = written
+    kept = base.kept_derived(graph.OVERVIEW) if base is not None and change is not None and commit else None
+    if kept is None or change is None or commit is None:
+        return
+    found = graph.advanced(graph.Overview(*kept), before, change.tasks)
+    if found is not None:
+        ws.store.keep_derived(commit, graph.OVERVIEW, tuple(found))
 
 
 def next_ready(ws: Workspace, n: int = 1) -> tuple[list[Task], dict[str, str]]:

@@ -197,17 +197,27 @@ def derived(repo: Repo, name: str, tree: str | None, compute: Callable[[], tuple
     """
     if tree is None:
         return compute()
-    folder = _path(repo, DERIVED)
-    path = os.path.join(folder, f"{name}-{tree}.marshal")
-    value = sealed.read(path)
-    if isinstance(value, tuple):
+    value = kept_derived(repo, name, tree)
+    if value is not None:
         events.record(repo, "cache", hit=True, index=name)
         return value
     events.record(repo, "cache", hit=False, index=name)
     value = compute()
-    _write_sealed(path, value)
-    sealed.keep_newest(folder, f"{name}-", MAX_DERIVED)
+    keep_derived(repo, name, tree, value)
     return value
+
+
+def kept_derived(repo: Repo, name: str, tree: str) -> tuple[Any, ...] | None:
+    """The ``derived`` fact ``name`` kept for ``tree``, or None."""
+    value = sealed.read(os.path.join(_path(repo, DERIVED), f"{name}-{tree}.marshal"))
+    return value if isinstance(value, tuple) else None
+
+
+def keep_derived(repo: Repo, name: str, tree: str, value: tuple[Any, ...]) -> None:
+    """Keep ``value`` as the fact ``name`` of ``tree`` (the newest 16 trees per name)."""
+    folder = _path(repo, DERIVED)
+    _write_sealed(os.path.join(folder, f"{name}-{tree}.marshal"), value)
+    sealed.keep_newest(folder, f"{name}-", MAX_DERIVED)
 
 
 MAX_PER_BLOB = 64

@@ -97,6 +97,11 @@ class Snapshot:
         """Facts of the whole task graph, kept per ``tasks/`` tree (see ``cache.derived``)."""
         return cache.derived(self.repo, name, self.tasks_tree(), compute)
 
+    def kept_derived(self, name: str) -> tuple[Any, ...] | None:
+        """The fact ``name`` if it is kept for this tasks tree; never computes it."""
+        tree = self.tasks_tree()
+        return cache.kept_derived(self.repo, name, tree) if tree is not None else None
+
     def session_facts(self, name: str, session_ids: list[str], compute: Callable[[str], tuple[Any, ...]]
                       ) -> dict[str, tuple[Any, ...]]:
         """session id -> ``compute(id)``, kept by blob id (see ``cache.per_blob``)."""
@@ -238,6 +243,13 @@ class MemoryStore:
 
     def load(self, ref: str) -> Snapshot | None:
         return self.load_commit(ref, self.repo.ref_target(ref))
+
+    def keep_derived(self, commit: str, name: str, value: tuple[Any, ...]) -> None:
+        """Keep ``value`` as the fact ``name`` of ``commit``'s tasks tree: a writer that can tell
+        the fact of the tree it wrote saves the next reader computing it (``Snapshot.derived``)."""
+        tree = self.repo.entry_id(self.repo.commit_info(commit).tree, TASKS_DIR)
+        if tree is not None:
+            cache.keep_derived(self.repo, name, tree, value)
 
     def write_commit(self, base: Snapshot | None, change: Change, trailers: Mapping[str, str]) -> str:
         """Write the change's tree and commit on top of ``base``; no ref moves."""

@@ -58,7 +58,13 @@ def measure(repo: str, env: dict[str, str]) -> list[tuple[str, int]]:
         if name != "context":
             rows.append((f"{name} (kept answer)", instructions(codex(*args), repo, env)))
     run("tasks", "add", "Written before the read")
-    rows.append(("tasks next --json (after a task write)", instructions(codex("tasks", "next", "--json"), repo, env)))
+    rows.append(("tasks next --json (after tasks add)", instructions(codex("tasks", "next", "--json"), repo, env)))
+    done = subprocess.run(codex("tasks", "add", "Completed before the read"), cwd=repo, env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    run("tasks", "complete", done)
+    rows.append(("tasks next --json (after tasks complete)", instructions(codex("tasks", "next", "--json"), repo, env)))
+    run("tasks", "reopen", done)
+    rows.append(("context (after tasks reopen)", instructions(codex("context"), repo, env)))
     rows.append(("tasks add", instructions(codex("tasks", "add", "Counted write"), repo, env)))
     target = subprocess.run(codex("tasks", "add", "Counted start"), cwd=repo, env=env, check=True,
                             capture_output=True, text=True).stdout.strip()

@@ -10,10 +10,12 @@ as a ratio to the floor of the stack timed in the same run
 
 - reads (``status``, ``tasks next --json``, ``tasks list``, ``context``) answered from a kept
   answer (not ``context``: relative ages), with the parsed-memory cache warm (summaries and
-  graph facts of this tasks tree), right after a task write (the caches have not seen the
-  new tree), and with no cache at all;
+  graph facts of this tasks tree), right after ``tasks add`` (a new tree; the write carried
+  the overview forward), right after ``tasks complete``/``reopen`` (a new tree whose overview
+  must be computed), and with no cache at all;
 - writes (``tasks add``, ``tasks start``/``block``, ``session log``, ``plan sync``) and their
-  in-process cost;
+  in-process cost: one command in a fresh process whose imports are done, and repeated in
+  one process as the MCP server runs them;
 - ``git switch`` round trips with and without the hooks;
 - ``import tasks`` of 2,000 and 10,000 tasks;
 - Taskwarrior (``task``) and Task Master (``task-master``) side by side when installed.
@@ -111,15 +113,68 @@ def clear_cache(repo: str, keep_parsed: bool) -> Callable[[], None]:
 
 
 def after_task_write(repo: str, env: dict[str, str]) -> Callable[[], None]:
-    """Add a task first (not timed): the next read finds a tasks tree its caches have not seen."""
+    """Add a task first (not timed): the next read finds a tasks tree its caches have not seen
+    (the write carries the overview forward, so ``status`` and ``tasks next`` need no summary)."""
     def write() -> None:
         subprocess.run(codex("tasks", "add", "Written before the read"), cwd=repo, env=env, check=True,
                        capture_output=True)
     return write
 
 
+def after_completion(repo: str, env: dict[str, str]) -> Callable[[], None]:
+    """Complete a task, or reopen it, first (not timed): a change that can make other tasks ready,
+    so the next read brings the summaries up to date and computes the overview afresh."""
+    target = subprocess.run(codex("tasks", "add", "Completed and reopened"), cwd=repo, env=env, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    verbs = iter(("complete", "reopen") * 1000)
+
+    def write() -> None:
+        subprocess.run(codex("tasks", next(verbs), target), cwd=repo, env=env, check=True, capture_output=True)
+    return write
+
+
+_ONE_COMMAND = """
+import contextlib, io, sys, time
+import json, tomllib
+import gitmem.actions, gitmem.commandline, gitmem.direct, gitmem.grammar, gitmem.main, gitmem.views
+import gitmem.services.drift, gitmem.services.plans, gitmem.services.sessions, gitmem.services.tasks
+from gitmem.main import main
+start = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(sys.argv[1:])
+print(code, (time.perf_counter() - start) * 1000)
+"""
+
+
+def one_command_in_process(repo: str, env: dict[str, str], runs: int) -> dict[str, float]:
+    """A write's own work in a fresh process whose imports are done: the command as an agent
+    runs it (opening the repository, following drift, reading caches, writing), less start-up."""
+    target = subprocess.run(codex("tasks", "add", "One-command target"), cwd=repo, env=env, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    cases: dict[str, list[tuple[list[str], str | None]]] = {
+        "session log": [(["session", "log", "One-command turn"], None)],
+        "tasks start / block": [(["tasks", "start", target], None), (["tasks", "block", target, "--reason", "x"], None)],
+        "tasks add": [(["tasks", "add", "One-command task"], None)],
+        "plan sync (a change)": [(["plan", "sync", "-"], PLAN_B), (["plan", "sync", "-"], PLAN_A)],
+    }
+    out = {}
+    for name, variants in cases.items():
+        times = []
+        for n in range(runs + 1):
+            argv, stdin = variants[n % len(variants)]
+            done = subprocess.run([PY, "-c", _ONE_COMMAND, *argv], cwd=repo, env=env, input=stdin,
+                                  capture_output=True, text=True, check=True)
+            code, ms = done.stdout.split()
+            if code != "0":
+                raise SystemExit(f"{' '.join(argv)} exited {code}: {done.stderr}")
+            times.append(float(ms))
+        out[name] = statistics.median(times[1:])
+    return out
+
+
 def in_process_writes(repo: str, runs: int) -> dict[str, float]:
-    """Write work measured inside one process (no start-up): session log, plan sync, tasks start."""
+    """Write work repeated inside one process (as the MCP server runs it): session log, plan
+    sync, tasks start."""
     from gitmem.services import plans, sessions, tasks
     from gitmem.services.workspace import Workspace
 
@@ -249,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if name != "context":  # relative ages: context is never a kept answer
                     rows.append((f"{name} (kept answer)", median_ms(run, args.runs)))
                 rows.append((f"{name} (parsed cache warm)", median_ms(run, args.runs, clear_cache(repo, True))))
-                rows.append((f"{name} (after a task write)", median_ms(run, args.runs, after_task_write(repo, env))))
+                rows.append((f"{name} (after tasks add)", median_ms(run, args.runs, after_task_write(repo, env))))
+                rows.append((f"{name} (after tasks complete/reopen)", median_ms(run, args.runs, after_completion(repo, env))))
                 rows.append((f"{name} (no cache)", median_ms(run, args.runs, clear_cache(repo, False))))
             rows.append(("tasks add", median_ms(command(codex("tasks", "add", "Bench write"), repo, env), args.runs)))
             target = subprocess.run(codex("tasks", "add", "Bench start target"), cwd=repo, env=env, check=True,
@@ -261,8 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             plans = (command(codex("plan", "sync", "-"), repo, env, PLAN_B),
                      command(codex("plan", "sync", "-"), repo, env, PLAN_A))
             rows.append(("plan sync (a change)", median_ms(lambda n, p=plans: p[n % 2](n), args.runs)))
+            for name, ms in one_command_in_process(repo, env, args.runs).items():
+                rows.append((f"in-process, one command: {name}", ms))
             for name, ms in in_process_writes(repo, args.runs).items():
-                rows.append((f"in-process: {name}", ms))
+                rows.append((f"in-process, repeated (MCP server): {name}", ms))
             with_hooks = switch_round_trips(repo, env, True)
             without = switch_round_trips(repo, env, False)
             rows.append(("10 git switch round trips, hooks", with_hooks))
