@@ -28,3 +28,6 @@ MAX_BLOB = 1024 * 1024
 MAX_CLOCK_JUMP = 10**6
 
 HOOK_MARKER = "gitmem-hook-shim-v1"
+
+RESPONSES = "responses-v3"
+"""The folder of kept answers under ``.git/codex/cache`` (``fastpath.py``): one file per answer."""

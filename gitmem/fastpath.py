@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from gitmem import commandline, sealed
+from gitmem.constants import RESPONSES
 
 CACHEABLE = {
     ("tasks", "next"): frozenset({"count", "as_json"}),
@@ -23,8 +24,6 @@ CACHEABLE = {
     ("status",): frozenset({"as_json"}),
 }
 """The reads whose answers are kept, and the options they may be given (others: not kept)."""
-RESPONSES = "responses-v3"
-"""One file per kept answer (a few KB each: a read loads only its own)."""
 MAX_ENTRIES = 32
 
 

@@ -42,6 +42,23 @@ def test_gc_expires_old_backups_only(initialised: Path, cli: Cli) -> None:
     assert "memory:" in cli("gc").out
 
 
+def test_gc_removes_only_caches_of_earlier_versions(initialised: Path, cli: Cli) -> None:
+    cli("tasks", "add", "x")
+    cli("tasks", "next")
+    cache = initialised / ".git" / "codex" / "cache"
+    current = sorted(p.name for p in cache.iterdir())
+    (cache / "summaries-v1.marshal").write_bytes(b"old" * 100)
+    (cache / "derived-v1").mkdir()
+    (cache / "derived-v1" / "overview-v1-abc.marshal").write_bytes(b"old")
+    (cache / "responses-v1").mkdir()
+    (cache / "summaries-v6.marshal.123.tmp").write_bytes(b"being written")
+    doc = cli("gc", "--json").json()
+    assert (doc["stale_cache_entries"], doc["stale_cache_bytes"]) == (3, 303)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([*current, "summaries-v6.marshal.123.tmp"])
+    assert cli("tasks", "next", "--json").json()["tasks"][0]["title"] == "x"
+    assert "cache:   0 entries" in cli("gc").out
+
+
 def test_gc_removes_notes_only_on_unreachable_commits(initialised: Path, cli: Cli, tmp_path: Path) -> None:
     repo = initialised
     git(repo, "commit", "-q", "--allow-empty", "-m", "noted")

@@ -16,7 +16,8 @@ from gitmem.output import emit, emit_json, note
 @json_option
 def gc(days: int, as_json: bool) -> None:
     """Expire old backups, prune aliases of commits that are gone and notes on commits no ref
-    reaches (rewrite leftovers); then report memory and notes sizes.
+    reaches (rewrite leftovers), remove what earlier gitmem versions left in the local cache;
+    then report memory and notes sizes.
 
     \b
     Examples:
@@ -41,5 +42,6 @@ def gc(days: int, as_json: bool) -> None:
         f"memory:  {s['memories']} memories, {s['task_blobs']} task blobs, {s['memory_blobs']} distinct blobs, "
         f"{s['memory_bytes']} bytes, {s['memory_commits']} commits",
         f"notes:   {s['notes']} notes, {s['notes_bytes']} bytes, {s['notes_commits']} commits",
+        f"cache:   {report.stale_cache_entries} entries of earlier versions removed ({report.stale_cache_bytes} bytes)",
     ]
     emit("\n".join(lines))

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from gitmem.constants import BACKUP_PREFIX, MEMORY_PREFIX, NOTES_REF
+from gitmem.constants import BACKUP_PREFIX, MEMORY_PREFIX, NOTES_REF, RESPONSES
 from gitmem.errors import GitmemError
 from gitmem.git.cli import run_git
 from gitmem.git.repo import RefMoved, Repo
 from gitmem.services import branches
 from gitmem.services.fsck import drop_notes, history_incomplete
 from gitmem.services.workspace import Workspace
-from gitmem.store import aliases, notes
+from gitmem.store import aliases, cache, notes
 from gitmem.store.memory import Change, Snapshot
 from gitmem.store.refnames import branch_of
 
@@ -34,6 +34,8 @@ class GcReport:
     notes_backup: str | None = None
     problems: list[str] = field(default_factory=list)
     sizes: dict[str, int] = field(default_factory=dict)
+    stale_cache_entries: int = 0
+    stale_cache_bytes: int = 0
 
 
 def backup_time(repo: Repo, ref: str, target: str) -> _dt.datetime:
@@ -162,5 +164,6 @@ def gc(ws: Workspace, *, expire_days: int = DEFAULT_EXPIRE_DAYS, now: _dt.dateti
     expire_backups(ws.repo, expire_days, report, now or _dt.datetime.now(_dt.UTC))
     prune_aliases(ws, report)
     prune_notes(ws, report)
+    report.stale_cache_entries, report.stale_cache_bytes = cache.remove_stale(ws.repo, {RESPONSES})
     report.sizes = sizes(ws.repo)
     return report

@@ -220,6 +220,30 @@ def keep_derived(repo: Repo, name: str, tree: str, value: tuple[Any, ...]) -> No
     sealed.keep_newest(folder, f"{name}-", MAX_DERIVED)
 
 
+def remove_stale(repo: Repo, current: set[str]) -> tuple[int, int]:
+    """Delete what earlier cache versions left in the cache folder: every entry that is not
+    of this version (``-v{CACHE_VERSION}``) nor named in ``current``, and not a file being
+    written (``.tmp``). Returns (entries, bytes) removed."""
+    folder = _path(repo, "")
+    removed = size = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if f"-v{CACHE_VERSION}" in entry.name or entry.name in current or entry.name.endswith(".tmp"):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    files = [f for f in os.scandir(entry.path) if f.is_file(follow_symlinks=False)]
+                    size += sum(f.stat().st_size for f in files)
+                    for f in files:
+                        os.remove(f.path)
+                    os.rmdir(entry.path)
+                else:
+                    size += entry.stat(follow_symlinks=False).st_size
+                    os.remove(entry.path)
+                removed += 1
+    return removed, size
+
+
 MAX_PER_BLOB = 64
 """Entries kept per ``per_blob`` name unless it says otherwise."""
 
