@@ -370,11 +370,16 @@ class Repo:
 
     def update_tree(self, base: str | None, changes: Mapping[str, bytes | None]) -> str:
         """A new tree: ``base`` with each path set to a blob of the given bytes (None deletes)."""
+        return self.update_tree_blobs(base, changes)[0]
+
+    def update_tree_blobs(self, base: str | None, changes: Mapping[str, bytes | None]) -> tuple[str, dict[str, str]]:
+        """``update_tree``, and the id of each blob it wrote by path (no lookups afterwards)."""
         written = [p for p, data in changes.items() if data is not None]
         ids = dict(zip(written, self.write_blobs([changes[p] or b"" for p in written]), strict=True))
-        return self._update_tree(base, {p: ids.get(p) for p in changes})
+        return self._update_tree(base, {p: ids.get(p) for p in changes})[0], ids
 
-    def _update_tree(self, base: str | None, changes: Mapping[str, str | None]) -> str:
+    def _update_tree(self, base: str | None, changes: Mapping[str, str | None]) -> tuple[str, int]:
+        """(the new tree, its number of entries): an emptied subtree is removed without reading it back."""
         grouped: dict[str, dict[str, str | None]] = {}
         direct: dict[str, str | None] = {}
         for path, data in changes.items():
@@ -393,13 +398,13 @@ class Repo:
         for name, sub_changes in grouped.items():
             existing = builder.get(name)
             sub_base = str(existing.id) if existing is not None and existing.filemode == _TREE else None
-            sub_tree = self._update_tree(sub_base, sub_changes)
-            if len(self._tree(sub_tree)) == 0:
+            sub_tree, size = self._update_tree(sub_base, sub_changes)
+            if size == 0:
                 if existing is not None:
                     builder.remove(name)
             else:
                 builder.insert(name, pygit2.Oid(hex=sub_tree), _TREE)
-        return str(builder.write())
+        return str(builder.write()), len(builder)
 
     def create_commit(self, tree: str, parents: list[str], message: str) -> str:
         try:

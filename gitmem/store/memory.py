@@ -264,15 +264,14 @@ class MemoryStore:
                 meta = replace(meta, clock=change.clock)
             if base.tree is None or meta != base.meta:
                 blobs[META_PATH] = records.encode_meta(meta)
-        tree = self.repo.update_tree(base.tree if base else None, blobs)
+        tree, ids = self.repo.update_tree_blobs(base.tree if base else None, blobs)
         # The next command usually reads what this one wrote: keep the documents it would parse.
         for name, docs, limit in ((SESSION_DOCUMENTS, documents, KEPT_SESSIONS), (TASK_DOCUMENTS, task_docs, KEPT_TASKS)):
             if docs and len(docs) <= limit:
-                seeded = {self.repo.entry_id(tree, path): (plain(doc),) for path, doc in docs.items()}
-                cache.seed(self.repo, name, {k: v for k, v in seeded.items() if k}, limit=limit)
+                cache.seed(self.repo, name, {ids[path]: (plain(doc),) for path, doc in docs.items()}, limit=limit)
         if base is not None and base._plan_keys_read and change.tasks and not any(p.startswith(TASKS_DIR) for p in change.blobs):
             # Only a writer that read the plan keys (``plan sync``) pays for carrying them forward.
-            entries = {task_id: (self.repo.entry_id(tree, task_path(task_id)) or "", (task.plan_key, task.deleted))
+            entries = {task_id: (ids[task_path(task_id)], (task.plan_key, task.deleted))
                        if task.plan_key else None for task_id, task in change.tasks.items()}
             cache.advance(self.repo, cache.PLAN_KEYS, base.tasks_tree(), self.repo.entry_id(tree, TASKS_DIR), entries)
         lines = [change.message, ""]
