@@ -33,7 +33,10 @@ def open_sessions(ws: Workspace) -> dict[str, str]:
 
 
 def set_open(ws: Workspace, agent: str, session_id: str | None) -> None:
+    """Record ``session_id`` as ``agent``'s open session here (None: none); no write when it already is."""
     current = open_sessions(ws)
+    if current.get(agent) == session_id:
+        return
     if session_id is None:
         current.pop(agent, None)
     else:

@@ -37,6 +37,8 @@ from collections.abc import Callable, Sequence
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_cli import build_repository, git, sealed_env
 
+from gitmem.constants import RESPONSES
+
 PY = sys.executable
 FLOOR = [PY, "-c", "import pygit2; pygit2.Repository('.')"]
 PLAN_A = '{"plan": [{"step": "Bench step one", "status": "in_progress"}, {"step": "Bench step two", "status": "pending"}]}'
@@ -101,11 +103,12 @@ def add_sessions(repo: str, count: int = 200) -> None:
 
 
 def clear_cache(repo: str, keep_parsed: bool) -> Callable[[], None]:
-    """Drop the kept answers, and unless ``keep_parsed`` also the parsed memory (summaries, facts)."""
+    """Drop the kept answers, and unless ``keep_parsed`` also the parsed memory (summaries,
+    graph facts, the plan-key index, documents kept by blob id)."""
     def clear() -> None:
         cache = os.path.join(repo, ".git", "codex", "cache")
         for name in os.listdir(cache) if os.path.isdir(cache) else []:
-            if keep_parsed and name.startswith(("summaries", "derived", "plan-keys")):
+            if keep_parsed and name != RESPONSES:
                 continue
             path = os.path.join(cache, name)
             shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
