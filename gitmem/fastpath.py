@@ -11,6 +11,7 @@ Only the standard library is used here.
 
 from __future__ import annotations
 
+import binascii
 import os
 import sys
 from collections.abc import Sequence
@@ -120,8 +121,6 @@ def request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
 
 
 def _entry_path(common: str, name: str) -> str:
-    import binascii
-
     # Two names sharing a file only cost a miss: the name kept inside is compared too.
     digest = binascii.crc32(name.encode("utf-8", "surrogateescape"))
     return os.path.join(common, "codex", "cache", RESPONSES, f"{digest:08x}")

@@ -66,7 +66,7 @@ def status(ws: Workspace) -> StatusReport:
         memory_tip=ws.repo.ref_target(ws.ref),
         forked=ws.repo.ref_target(ws.ref) is None,
         counts=facts.counts,
-        ready=len(facts.ready),
+        ready=len(facts.order),
         enabled=ws.enabled,
         drift=ws.drift,
         unmerged=unmerged_memories(ws),

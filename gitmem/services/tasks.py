@@ -270,13 +270,13 @@ def overview(snap: Snapshot) -> graph.Overview:
     return graph.Overview(counts, order)
 
 
-def _carry_overview(ws: Workspace, base: Snapshot | None, before: Mapping[str, Task | None],
+def _carry_overview(ws: Workspace, base: Snapshot, before: Mapping[str, Task | None],
                     written: tuple[Change | None, str | None]) -> None:
     """After a write built on ``base``, keep the overview of the tree it wrote when it follows
     from the one kept for ``base`` (``graph.advanced``): the next ``status`` or ``tasks next``
     then reads no summary. Any doubt leaves it to be computed when read."""
     change, commit = written
-    kept = base.kept_derived(graph.OVERVIEW) if base is not None and change is not None and commit else None
+    kept = base.kept_derived(graph.OVERVIEW) if change is not None and commit else None
     if kept is None or change is None or commit is None:
         return
     found = graph.advanced(graph.Overview(*kept), before, change.tasks)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from gitmem import sealed
@@ -68,6 +68,18 @@ class TaskSummary(NamedTuple):
 
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Tens of thousands of small tuples are made or loaded here: the cyclic collector only costs time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _path(repo: Repo, name: str) -> str:
     return os.path.join(clone_dir(repo), "cache", name)
 
@@ -103,9 +115,7 @@ def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[
     if tree is None:
         return {}
     path = _path(repo, name)
-    collecting = gc.isenabled()
-    gc.disable()  # tens of thousands of small tuples: the cyclic collector only costs time here
-    try:
+    with _collector_paused():
         cached_tree, cached = _load(path)
         index = name.partition("-v")[0]
         if cached_tree == tree:
@@ -132,9 +142,6 @@ def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[
                     entries[task_id] = (oid, value)
         _save(path, tree, entries)
         return {k: v[1] for k, v in entries.items()}
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def advance(repo: Repo, name: str, old_tree: str | None, new_tree: str | None,
@@ -146,30 +153,20 @@ def advance(repo: Repo, name: str, old_tree: str | None, new_tree: str | None,
     if old_tree is None or new_tree is None:
         return
     path = _path(repo, name)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         cached_tree, cached = _load(path)
         if cached_tree == old_tree:
             kept = {k: v for k, v in cached.items() if k not in entries}
             _save(path, new_tree, kept | {k: v for k, v in entries.items() if v is not None})
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def summaries(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
               decode: Callable[[str], Task]) -> dict[str, TaskSummary]:
     """What reads need of every task in the ``tasks/`` tree ``tree``."""
     raw = _index(repo, SUMMARIES, tree, blobs, lambda task_id: tuple(TaskSummary.of(decode(task_id))))
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         make = TaskSummary._make
         return {k: make(fields) for k, fields in raw.items()}
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def plan_keys(repo: Repo, tree: str | None, blobs: Callable[[], Mapping[str, str]],
@@ -209,15 +206,19 @@ def derived(repo: Repo, name: str, tree: str | None, compute: Callable[[], tuple
 
 def kept_derived(repo: Repo, name: str, tree: str) -> tuple[Any, ...] | None:
     """The ``derived`` fact ``name`` kept for ``tree``, or None."""
-    value = sealed.read(os.path.join(_path(repo, DERIVED), f"{name}-{tree}.marshal"))
+    value = sealed.read(os.path.join(_path(repo, DERIVED), _derived_file(name, tree)))
     return value if isinstance(value, tuple) else None
 
 
 def keep_derived(repo: Repo, name: str, tree: str, value: tuple[Any, ...]) -> None:
     """Keep ``value`` as the fact ``name`` of ``tree`` (the newest 16 trees per name)."""
     folder = _path(repo, DERIVED)
-    _write_sealed(os.path.join(folder, f"{name}-{tree}.marshal"), value)
+    _write_sealed(os.path.join(folder, _derived_file(name, tree)), value)
     sealed.keep_newest(folder, f"{name}-", MAX_DERIVED)
+
+
+def _derived_file(name: str, tree: str) -> str:
+    return f"{name}-{tree}.marshal"
 
 
 def remove_stale(repo: Repo, current: set[str]) -> tuple[int, int]:
