@@ -170,12 +170,8 @@ def remember(argv: Sequence[str], output: str, key_before: str | None) -> None:
         return
     name = f"{dirs[0]}\0" + "\0".join(found[1])
     path = _entry_path(dirs[1], name)
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(sealed.encode((name, key, output)))
-        os.replace(tmp, path)
+        sealed.write(path, (name, key, output))
     except OSError:
         return
     sealed.keep_newest(os.path.dirname(path), "", MAX_ENTRIES)

@@ -118,6 +118,8 @@ def test_writes_keep_the_documents_of_the_tasks_they_wrote(initialised: Path, cl
     kept = sealed.read(str(initialised / ".git" / "codex" / "cache" / f"task-documents-v{CACHE_VERSION}.marshal"))
     assert kept[blob][0] == tomllib.loads(git(initialised, "cat-file", "-p", blob))
     assert cli("tasks", "complete", task, "--json").json()["task"]["status"] == "completed"
+    kept = sealed.read(str(initialised / ".git" / "codex" / "cache" / f"task-documents-v{CACHE_VERSION}.marshal"))
+    assert blob not in kept  # the version before the completion is no longer the task's
 
 
 def test_a_turns_writes_carry_the_overview_forward(initialised: Path, cli: Cli) -> None:

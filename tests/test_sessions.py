@@ -109,6 +109,18 @@ def test_retention_compacts_old_sessions(initialised: Path, cli) -> None:
     assert "turn of session 0" in history
 
 
+def test_a_session_rewritten_every_turn_keeps_one_parsed_version(initialised: Path, cli) -> None:
+    """Each turn rewrites its session's blob: the kept documents hold the newest version of each
+    open session, not a trail of its past versions (the file is read and written every turn)."""
+    for n in range(5):
+        cli("session", "log", f"Turn {n}")
+        cli("session", "log", f"Other turn {n}", "--agent", "other")
+    listing = git(initialised, "ls-tree", "refs/codex/branches/main", "sessions/").split()
+    blobs = {listing[i + 2] for i in range(0, len(listing), 4)}
+    kept = sealed.read(str(initialised / ".git" / "codex" / "cache" / f"session-documents-v{CACHE_VERSION}.marshal"))
+    assert set(kept) == blobs and len(blobs) == 2
+
+
 def test_the_open_session_is_kept_parsed_exactly_as_stored(initialised: Path, cli) -> None:
     """Each write keeps its session's document for the next turn; it is what the blob parses to,
     and a damaged keep is ignored."""

@@ -25,6 +25,10 @@ class RefLocked(Exception):
     """Another writer holds the ref's lock file."""
 
 
+# libgit2 keeps trees of up to 4 KiB in its object cache: the ``tasks/`` tree (24 KiB at
+# 2,000 tasks) was inflated again on every lookup of a path through it.
+pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, 1 << 20)
+
 BULK_BLOBS = 512
 """From this many new blobs in one tree update on, they are written as a pack."""
 

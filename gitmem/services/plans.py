@@ -169,7 +169,7 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
         report = SyncReport(session_id)
         live_by_key, deleted_keys = plan_index(snap)
         stamp = snap.stamp(ws.actor)
-        fresh = session_id not in snap.session_blobs
+        fresh = snap.session_blob(session_id) is None
         session = session_svc.in_snapshot(ws, snap, session_id, stamp)
         previous = session.plan
         now = utc_now()

@@ -91,7 +91,7 @@ def current_or_new(ws: Workspace) -> str:
 
 def in_snapshot(ws: Workspace, snap: Snapshot, session_id: str, stamp: Stamp) -> Session:
     """The session as stored, or a new one opened by this write."""
-    if session_id in snap.session_blobs:
+    if snap.session_blob(session_id) is not None:
         return snap.open_session(session_id)
     return Session(session_id, check_agent(ws.agent), ws.branch, utc_now(), ws.head or "", stamp)
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from gitmem import sealed
 from gitmem.git.repo import Repo
 from gitmem.models import Status, Task
 from gitmem.store import events
-from gitmem.store.local import clone_dir, write_atomic
+from gitmem.store.local import clone_dir
 
 _STATUSES = {s.value: s for s in Status}
 CACHE_VERSION = 6
@@ -86,7 +86,7 @@ def _path(repo: Repo, name: str) -> str:
 
 def _write_sealed(path: str, value: Any) -> None:
     with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs speed
-        write_atomic(path, sealed.encode(value))
+        sealed.write(path, value)
 
 
 def _load(path: str) -> tuple[str, dict[str, tuple[str, tuple[Any, ...]]]]:
@@ -263,12 +263,16 @@ def per_blob(repo: Repo, name: str, blobs: Mapping[str, str], compute: Callable[
     return out
 
 
-def seed(repo: Repo, name: str, values: Mapping[str, tuple[Any, ...]], *, limit: int = MAX_PER_BLOB) -> None:
+def seed(repo: Repo, name: str, values: Mapping[str, tuple[Any, ...]], *, replaces: Collection[str] = (),
+         limit: int = MAX_PER_BLOB) -> None:
     """Add blob id -> value entries to ``per_blob``'s ``name``: a writer that has just built a
-    blob's document saves its next reader the parsing."""
+    blob's document saves its next reader the parsing. The blobs it ``replaces`` (the same
+    records before this write) are dropped: a session rewritten every turn would otherwise
+    fill the file with its own past versions."""
     path = _blob_path(repo, name)
     kept = sealed.read(path)
-    _keep(path, kept if isinstance(kept, dict) else {}, values, limit)
+    known = {k: v for k, v in kept.items() if k not in replaces} if isinstance(kept, dict) else {}
+    _keep(path, known, values, limit)
 
 
 def _blob_path(repo: Repo, name: str) -> str:

@@ -43,8 +43,8 @@ def actor_id(repo: Repo) -> str:
     path = os.path.join(clone_dir(repo), "actor")
     for _ in range(200):
         try:
-            with open(path, encoding="ascii") as fh:
-                actor = fh.read().strip()
+            with open(path, "rb") as fh:  # bytes: a text file in "ascii" imports its codec
+                actor = fh.read().strip().decode("ascii")
             if actor.isalnum():
                 return actor
         except (OSError, UnicodeDecodeError):
@@ -57,8 +57,8 @@ def actor_id(repo: Repo) -> str:
         except FileExistsError:
             time.sleep(0.005)  # the winner may not have written its id yet
             continue
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(candidate + "\n")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(candidate.encode("ascii") + b"\n")
         return candidate
     raise OSError(f"cannot read or create the actor id in {path}")
 

@@ -44,7 +44,7 @@ class Snapshot:
     commit: str | None
     tree: str | None
     meta: Meta
-    session_blobs: dict[str, str] = field(default_factory=dict)
+    _session_blobs: dict[str, str] | None = None
     _task_blobs: dict[str, str] | None = None
     _summaries: dict[str, TaskSummary] | None = None
     _tasks: dict[str, Task] = field(default_factory=dict)
@@ -64,11 +64,29 @@ class Snapshot:
             self._task_blobs = blobs
         return self._task_blobs
 
+    @property
+    def session_blobs(self) -> dict[str, str]:
+        """session id -> blob id, listed from the tree on first use (``session log`` needs one)."""
+        if self._session_blobs is None:
+            entries = self.repo.tree_entries(self.tree, SESSIONS_DIR) if self.tree is not None else {}
+            self._session_blobs = {name[: -len(".toml")]: oid for name, (oid, is_tree) in entries.items()
+                                   if not is_tree and name.endswith(".toml")}
+        return self._session_blobs
+
+    def entry(self, path: str) -> str | None:
+        """The id of the entry at ``path`` in this memory's tree, if any."""
+        return self.repo.entry_id(self.tree, path) if self.tree is not None else None
+
+    def session_blob(self, session_id: str) -> str | None:
+        """The blob of ``session_id``, found by path (no listing unless one was already made)."""
+        if self._session_blobs is not None:
+            return self._session_blobs.get(session_id)
+        return None if "/" in session_id else self.entry(session_path(session_id))
+
     def _blob_id(self, task_id: str) -> str:
         """The blob of ``task_id``, found by path (no listing unless one was already made)."""
         oid = self._task_blobs.get(task_id) if self._task_blobs is not None else None
-        if oid is None and self.tree is not None:
-            oid = self.repo.entry_id(self.tree, task_path(task_id))
+        oid = oid or self.entry(task_path(task_id))
         if oid is None:
             raise KeyError(task_id)
         return oid
@@ -174,7 +192,9 @@ class Snapshot:
     def open_session(self, session_id: str) -> Session:
         """``session(session_id)`` through documents kept by blob id: the open session was
         usually written by the previous command, which kept its document (``write_commit``)."""
-        oid = self.session_blobs[session_id]
+        oid = self.session_blob(session_id)
+        if oid is None:
+            raise KeyError(session_id)
         where = f"{self.ref}:{session_path(session_id)} (blob {oid[:12]})"
         docs = cache.per_blob(self.repo, SESSION_DOCUMENTS, {session_id: oid},
                               lambda _: (loads(self.repo.read_blob(oid), where),), limit=KEPT_SESSIONS)
@@ -234,12 +254,7 @@ class MemoryStore:
                 raise CorruptMemory(f"{exc.message} (blob {blob})", hint=hint) from exc
             raise CorruptMemory(f"{ref}:{META_PATH} (blob {blob}) is not a valid meta record ({exc})",
                                 hint=CORRUPT_HINT) from exc
-        sessions = {
-            name[: -len(".toml")]: oid
-            for name, (oid, is_tree) in self.repo.tree_entries(info.tree, SESSIONS_DIR).items()
-            if not is_tree and name.endswith(".toml")
-        }
-        return Snapshot(self.repo, ref, commit, info.tree, meta, sessions)
+        return Snapshot(self.repo, ref, commit, info.tree, meta)
 
     def load(self, ref: str) -> Snapshot | None:
         return self.load_commit(ref, self.repo.ref_target(ref))
@@ -268,7 +283,9 @@ class MemoryStore:
         # The next command usually reads what this one wrote: keep the documents it would parse.
         for name, docs, limit in ((SESSION_DOCUMENTS, documents, KEPT_SESSIONS), (TASK_DOCUMENTS, task_docs, KEPT_TASKS)):
             if docs and len(docs) <= limit:
-                cache.seed(self.repo, name, {ids[path]: (plain(doc),) for path, doc in docs.items()}, limit=limit)
+                replaced = [oid for oid in map(base.entry, docs) if oid] if base is not None else []
+                cache.seed(self.repo, name, {ids[path]: (plain(doc),) for path, doc in docs.items()},
+                           replaces=replaced, limit=limit)
         if base is not None and base._plan_keys_read and change.tasks and not any(p.startswith(TASKS_DIR) for p in change.blobs):
             # Only a writer that read the plan keys (``plan sync``) pays for carrying them forward.
             entries = {task_id: (ids[task_path(task_id)], (task.plan_key, task.deleted))
