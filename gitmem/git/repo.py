@@ -13,6 +13,7 @@ from gitmem.errors import CorruptMemory, NotARepository
 from gitmem.git.cli import command_line_config, pack_blobs
 
 _BLOB = pygit2.GIT_FILEMODE_BLOB
+_BLOB_TYPE = pygit2.enums.ObjectType.BLOB
 _T = TypeVar("_T")
 _TREE = pygit2.GIT_FILEMODE_TREE
 
@@ -48,6 +49,7 @@ class Repo:
 
     def __init__(self, raw: pygit2.Repository) -> None:
         self._raw = raw
+        self._odb: pygit2.Odb | None = None
         self.git_dir = os.path.normpath(raw.path)
         common = os.path.join(self.git_dir, "commondir")
         if os.path.isfile(common):
@@ -311,16 +313,20 @@ class Repo:
                     yield name, str(child.id)
 
     def read_blob(self, oid: str) -> bytes:
+        # From the object database: a Blob object reads the object again for its data
+        # (libgit2 does not cache blobs), so that would be two reads and inflates per blob.
+        if self._odb is None:
+            self._odb = self._raw.odb
         try:
-            obj = self._raw[oid]
+            kind, data = self._odb.read(oid)
         except (KeyError, ValueError) as exc:
-            data = self._promised_blob(oid)
-            if data is None:
+            promised = self._promised_blob(oid)
+            if promised is None:
                 raise CorruptMemory(f"blob {oid} is missing", hint="run 'git codex fsck'") from exc
-            return data
-        if not isinstance(obj, pygit2.Blob):
+            return promised
+        if kind != _BLOB_TYPE:
             raise CorruptMemory(f"{oid} is not a blob", hint="run 'git codex fsck'")
-        return bytes(obj.data)
+        return bytes(data)
 
     @property
     def is_partial_clone(self) -> bool:

@@ -23,7 +23,7 @@ from gitmem.store import events
 from gitmem.store.local import clone_dir
 
 _STATUSES = {s.value: s for s in Status}
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 SUMMARIES = f"summaries-v{CACHE_VERSION}.marshal"
 PLAN_KEYS = f"plan-keys-v{CACHE_VERSION}.marshal"
 DERIVED = f"derived-v{CACHE_VERSION}"
