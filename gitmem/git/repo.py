@@ -29,6 +29,9 @@ class RefLocked(Exception):
 # libgit2 keeps trees of up to 4 KiB in its object cache: the ``tasks/`` tree (24 KiB at
 # 2,000 tasks) was inflated again on every lookup of a path through it.
 pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, 1 << 20)
+# libgit2 reads back every object a new tree, commit or ref names, to check it exists: gitmem
+# names only objects it has just written or read, so that is five reads per write for nothing.
+pygit2.settings.enable_strict_object_creation(False)
 
 BULK_BLOBS = 512
 """From this many new blobs in one tree update on, they are written as a pack."""

@@ -17,6 +17,8 @@ from gitmem.errors import CORRUPT_HINT, CorruptMemory
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")  # \Z: "$" would accept a trailing newline
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+_MAPPINGS = (dict, Mapping)
+"""What the emitter takes for a table: dict first, a C check, where Mapping's goes through the ABC."""
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -29,19 +31,30 @@ def quote(text: str) -> str:
     return '"' + _NEEDS_ESCAPE.sub(_escape_char, text) + '"'
 
 
+_KEYS: dict[str, str] = {}
+"""Keys as written, by name: a document repeats a few field names (a session's turns)."""
+
+
 def key(name: str) -> str:
-    return name if _BARE_KEY.match(name) else quote(name)
+    found = _KEYS.get(name)
+    if found is None:
+        found = name if _BARE_KEY.match(name) else quote(name)
+        if len(_KEYS) < 4096:  # a bound for the long-running MCP server
+            _KEYS[name] = found
+    return found
 
 
 def scalar(value: Any) -> str:
     """An inline TOML value."""
+    if type(value) is str:  # the usual case first; exact type: bool is an int, Inline a dict
+        return quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
         return quote(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, _MAPPINGS):
         if not value:
             return "{}"
         return "{ " + ", ".join(f"{key(k)} = {scalar(v)}" for k, v in value.items()) + " }"
@@ -51,19 +64,21 @@ def scalar(value: Any) -> str:
 
 
 def _is_table_array(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, Mapping) for v in value)
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, _MAPPINGS) for v in value)
 
 
 def _emit_table(out: list[str], path: str, table: Mapping[str, Any]) -> None:
     nested: list[tuple[str, Any]] = []
     for name, value in table.items():
-        if (isinstance(value, Mapping) and value and not getattr(value, "inline", False)) or _is_table_array(value):
+        if type(value) is str:  # most values: skip the checks for tables below
+            out.append(f"{key(name)} = {quote(value)}\n")
+        elif (isinstance(value, _MAPPINGS) and value and not getattr(value, "inline", False)) or _is_table_array(value):
             nested.append((name, value))
         else:
             out.append(f"{key(name)} = {scalar(value)}\n")
     for name, value in nested:
         sub = f"{path}.{key(name)}" if path else key(name)
-        if isinstance(value, Mapping):
+        if isinstance(value, _MAPPINGS):
             out.append(f"\n[{sub}]\n")
             _emit_table(out, sub, value)
         else:
@@ -80,10 +95,12 @@ class Inline(dict[str, Any]):
 
 def plain(value: Any) -> Any:
     """``value`` with ``Inline`` tables as plain dicts: the document ``loads`` gives for ``dumps(value)``."""
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
+    if type(value) is str:  # most values, and nothing to copy
+        return value
     if isinstance(value, list):
         return [plain(v) for v in value]
+    if isinstance(value, _MAPPINGS):
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 

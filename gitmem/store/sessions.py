@@ -56,23 +56,18 @@ def encode_session(session: Session) -> bytes:
 
 
 def _strings(doc: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    values = doc.get(name, [])
+    values = doc.get(name)
+    if values is None:  # most turns have no approvals, no tasks
+        return ()
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ValueError(f"{name} must be a list of strings")
     return tuple(values)
 
 
 def session_from_document(doc: Mapping[str, Any]) -> Session:
-    turns = tuple(
-        Turn(
-            turn_id=str(t["turn_id"]),
-            at=str(t["at"]),
-            summary=str(t["summary"]),
-            actions=_strings(t, "actions"),
-            follow_ups=_strings(t, "follow_ups"),
-            approvals=_strings(t, "approvals"),
-            tasks=_strings(t, "tasks"),
-        )
+    turns = tuple(  # positional: a session holds hundreds of turns, and it is read every turn
+        Turn(str(t["turn_id"]), str(t["at"]), str(t["summary"]), _strings(t, "actions"), _strings(t, "follow_ups"),
+             _strings(t, "approvals"), _strings(t, "tasks"))
         for t in doc.get("turns", [])
     )
     return Session(
