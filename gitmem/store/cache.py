@@ -254,8 +254,7 @@ def per_blob(repo: Repo, name: str, blobs: Mapping[str, str], compute: Callable[
     """key -> ``compute(key)`` for each key of ``blobs`` (key -> blob id), kept by blob id: a
     blob's content never changes, so only blobs not seen before are decoded."""
     path = _blob_path(repo, name)
-    kept = sealed.read(path)
-    known: dict[str, tuple[Any, ...]] = kept if isinstance(kept, dict) else {}
+    known = _kept(path)
     out = {key: known.get(oid) or compute(key) for key, oid in blobs.items()}
     fresh = {blobs[k]: v for k, v in out.items() if blobs[k] not in known}
     if fresh:
@@ -270,15 +269,45 @@ def seed(repo: Repo, name: str, values: Mapping[str, tuple[Any, ...]], *, replac
     records before this write) are dropped: a session rewritten every turn would otherwise
     fill the file with its own past versions."""
     path = _blob_path(repo, name)
-    kept = sealed.read(path)
-    known = {k: v for k, v in kept.items() if k not in replaces} if isinstance(kept, dict) else {}
-    _keep(path, known, values, limit)
+    _keep(path, {k: v for k, v in _kept(path).items() if k not in replaces}, values, limit)
 
 
 def _blob_path(repo: Repo, name: str) -> str:
     return _path(repo, f"{name}-v{CACHE_VERSION}.marshal")
 
 
+_SEEN: dict[str, tuple[tuple[int, int, int], dict[str, tuple[Any, ...]]]] = {}
+"""The ``per_blob`` files this process read or wrote, by path, with the file's identity then:
+a write that follows a read of the same file (``session log``) does not read it again."""
+
+
+def _identity(path: str) -> tuple[int, int, int] | None:
+    """(inode, size, mtime): a file replaced by rename is another inode."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def _kept(path: str) -> dict[str, tuple[Any, ...]]:
+    """The entries of a ``per_blob`` file (empty if unreadable); never to be changed in place."""
+    identity = _identity(path)
+    if identity is None:
+        return {}
+    seen = _SEEN.get(path)
+    if seen is not None and seen[0] == identity:
+        return seen[1]
+    kept = sealed.read(path)
+    known = kept if isinstance(kept, dict) else {}
+    _SEEN[path] = (identity, known)
+    return known
+
+
 def _keep(path: str, known: Mapping[str, Any], fresh: Mapping[str, Any], limit: int) -> None:
     merged = {**{k: v for k, v in known.items() if k not in fresh}, **fresh}
-    _write_sealed(path, dict(list(merged.items())[-limit:]))
+    value = dict(list(merged.items())[-limit:])
+    _write_sealed(path, value)
+    identity = _identity(path)
+    if identity is not None:
+        _SEEN[path] = (identity, value)
