@@ -22,13 +22,22 @@ gitmem_part() {
     # Cheap checks first: most events need no Python at all.
     case "@HOOK@" in
     post-checkout)
-        # Only a branch checkout to a branch without memory needs work now.
+        # Only a branch checkout to a branch without memory needs work now. One git call
+        # when the memory ref is a loose file (gitmem writes it so); a second if packed.
         [ "$3" = 1 ] || return 0
-        branch=$(git symbolic-ref -q --short HEAD) || return 0
+        found=$(git rev-parse --git-common-dir --symbolic-full-name HEAD 2>/dev/null) || return 0
+        nl='
+'
+        common=${found%%"$nl"*}
+        case "${found#*"$nl"}" in
+        refs/heads/*) branch=${found#*"$nl"refs/heads/} ;;
+        *) return 0 ;;
+        esac
         case "$branch" in
         *[/%]*) encoded=$(printf '%s' "$branch" | sed -e 's/%/%25/g' -e 's#/#%2F#g') ;;
         *) encoded=$branch ;;
         esac
+        [ -f "$common/refs/codex/branches/$encoded" ] && return 0
         git rev-parse -q --verify "refs/codex/branches/$encoded" >/dev/null && return 0
         ;;
     post-commit|post-merge)

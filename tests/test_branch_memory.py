@@ -145,6 +145,45 @@ def test_existing_hooks_keep_running_and_uninstall_restores_them(repo: Path, tmp
     assert not (hooks / "post-merge").exists()
 
 
+def test_a_checkout_runs_gitmem_only_for_a_branch_without_memory(project: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The post-checkout shim answers a switch to a branch that has memory in shell: with one
+    git call when the memory ref is a loose file (also from a linked worktree), a second when
+    it is packed. Only a branch with no memory yet starts Python (to fork it)."""
+    import re
+
+    calls, log = tmp_path / "python-calls", tmp_path / "git-trace"
+    spy = tmp_path / "spy-python"
+    spy.write_text(f"#!/bin/sh\necho \"$*\" >> '{calls}'\n")
+    spy.chmod(0o755)
+    hook = project / ".git" / "hooks" / "post-checkout"
+    hook.write_text(re.sub(r"^GITMEM_PYTHON=.*$", f"GITMEM_PYTHON='{spy}'", hook.read_text(), flags=re.M))
+    git(project, "branch", "with/memory%")
+    codex(project, "--branch", "with/memory%", "tasks", "add", "Has memory")
+    monkeypatch.setenv("GIT_TRACE", str(log))  # every git command, the hook's included
+
+    def verifies() -> int:
+        lines = log.read_text().splitlines() if log.exists() else []
+        return sum("git rev-parse -q --verify" in line and "refs/codex/branches/" in line for line in lines)
+
+    assert (project / ".git" / "refs" / "codex" / "branches" / "with%2Fmemory%25").is_file()
+    git(project, "switch", "-q", "with/memory%")
+    git(project, "switch", "-q", "main")
+    other = tmp_path / "wt"
+    git(project, "worktree", "add", "-q", "--detach", str(other))
+    git(other, "switch", "-q", "with/memory%")
+    assert verifies() == 0
+    git(other, "switch", "-q", "--detach")
+    git(project, "pack-refs", "--all")
+    assert not (project / ".git" / "refs" / "codex" / "branches" / "with%2Fmemory%25").exists()
+    git(project, "switch", "-q", "with/memory%")
+    assert verifies() == 1
+    assert not calls.exists()
+    git(project, "switch", "-q", "-c", "fresh")
+    assert calls.read_text().split()[:4] == ["-m", "gitmem", "hook", "post-checkout"]
+    assert len(calls.read_text().splitlines()) == 1
+
+
 def test_a_failing_user_hook_keeps_its_exit_status(repo: Path) -> None:
     hook = repo / ".git" / "hooks" / "post-commit"
     hook.write_text("#!/bin/sh\nexit 7\n")
