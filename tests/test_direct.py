@@ -123,21 +123,34 @@ def test_writes_keep_the_documents_of_the_tasks_they_wrote(initialised: Path, cl
 
 
 def test_a_turns_writes_carry_the_overview_forward(initialised: Path, cli: Cli) -> None:
-    """After ``tasks add``, ``start`` or ``block`` the next ``tasks next`` reads no summary:
-    the write kept the overview of its own tree, and it is the one a fresh computation gives."""
+    """After ``tasks add`` and the status moves the next ``tasks next`` reads no summary: the
+    write kept the overview of its own tree (and the links that say who waits on whom), and
+    it is the one a fresh computation gives. A changed dependency is left to the read."""
     import shutil
 
     first = cli("tasks", "add", "One").out.strip()
+    parent = cli("tasks", "add", "Parent").out.strip()
+    waiting = cli("tasks", "add", "Waits on one", "--after", first, "--parent", parent).out.strip()
+    other = cli("tasks", "add", "Other").out.strip()
     cli("tasks", "next")
     events = initialised / ".git" / "codex" / "events.jsonl"
     derived = initialised / ".git" / "codex" / "cache" / f"derived-v{CACHE_VERSION}"
     for write, carried in ((["tasks", "add", "Two", "-p", "0"], True), (["tasks", "start", first], True),
                            (["tasks", "block", first, "--reason", "w"], True),
-                           (["tasks", "start", first], False)):  # blocked -> open: its dependencies are not kept
+                           (["tasks", "start", first], True),  # blocked -> open: the links say it waits on nothing
+                           (["tasks", "complete", first], True),  # frees the task that waits on it
+                           (["tasks", "cancel", parent], True),  # holds up its child
+                           (["tasks", "reopen", parent], True),
+                           (["tasks", "reopen", first], True),  # holds up its dependent again
+                           (["tasks", "dep", "add", other, "--on", first], False)):
         cli(*write)
         mark = len(events.read_text().splitlines())
-        shown = cli("tasks", "next", "-n", "5", "--json").json()
+        shown = cli("tasks", "next", "-n", "9", "--json").json()
         read = [json.loads(line) for line in events.read_text().splitlines()[mark:]]
         assert carried == (not any(e.get("index") == "summaries" for e in read)), (write, read)
         shutil.rmtree(derived)
-        assert cli("tasks", "next", "-n", "5", "--json").json() == shown
+        assert cli("tasks", "next", "-n", "9", "--json").json() == shown
+        if write[1] == "complete":
+            assert waiting in [t["id"] for t in shown["tasks"]]
+        if write[1] == "cancel":
+            assert waiting not in [t["id"] for t in shown["tasks"]]

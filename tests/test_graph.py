@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from conftest import Result, memory_tip
 from gitmem import edits
 from gitmem.models import Status
+from gitmem.services import carry
 from gitmem.services import graph as rules
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store.cache import TaskSummary
@@ -196,7 +197,7 @@ def test_a_cycle_from_a_merge_is_reported_never_looped_on(initialised: Path, cli
     assert [t["id"] for t in cli("tasks", "next", "--json").json()["tasks"]] == [a]
 
 
-# --- the overview a write carries forward (graph.advanced) ---------------------------------
+# --- the overview a write carries forward (carry.advanced) ---------------------------------
 
 _IDS = [f"t-{n:02d}aaaaaaaa" for n in range(8)]
 
@@ -238,12 +239,52 @@ def test_an_advanced_overview_is_the_overview_or_nothing(tasks: dict[str, TaskSu
                            depends_on=data.draw(st.just(old.depends_on) | st.just(())),
                            deleted=data.draw(st.just(old.deleted) | st.booleans()))
     after_all = {**before_all, target: new}
-    found = rules.advanced(kept, {target: old}, {target: new})
+    found = carry.advanced(kept, {target: old}, {target: new})
     if found is not None:
-        assert found == rules.overview(after_all)
+        assert found == (rules.overview(after_all), None)
     simple = (old is None and not new.depends_on) or (
         old is not None and not old.deleted and not new.deleted and old.depends_on == new.depends_on
         and {old.status_value, new.status_value} <= {"pending", "in_progress", "blocked"}
         and (old.status_value != "blocked" or new.status_value == "blocked" or target in kept.ready))
     if simple:
         assert found is not None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_graphs(), st.data())
+def test_carried_links_and_overview_are_the_fresh_ones_or_nothing(tasks: dict[str, TaskSummary],
+                                                                  data: st.DataObject) -> None:
+    """With the links of the graph before it, a change of one task's status or priority
+    (completions, cancellations, reopenings included) carries both the overview and the
+    links; each equals the one computed afresh. Only deletions, or a move from one done
+    status to the other, are left to be computed."""
+    kept, known = rules.overview(tasks), carry.links(tasks)
+    target = data.draw(st.sampled_from(sorted(tasks)))
+    old = tasks[target]
+    new = old._replace(status_value=data.draw(_STATUS), priority=data.draw(st.integers(0, 4)),
+                       deleted=data.draw(st.just(old.deleted) | st.booleans()))
+    after_all = {**tasks, target: new}
+    found = carry.advanced(kept, {target: old}, {target: new}, known, tasks.get)
+    if found is not None:
+        assert found[0] == rules.overview(after_all)
+        assert found[1] == carry.links(after_all)
+    both_done = old.status.terminal and new.status.terminal
+    if not old.deleted and not new.deleted and not both_done:
+        assert found is not None
+
+
+def test_links_of_a_small_graph() -> None:
+    """Who waits on whom: live tasks not done, their unfinished dependencies, cancelled parents."""
+    tasks = {
+        "t-00aaaaaaaa": _summary("t-00aaaaaaaa", "completed", 1, (), None),
+        "t-01aaaaaaaa": _summary("t-01aaaaaaaa", "pending", 1, ("t-00aaaaaaaa", "t-02aaaaaaaa"), None),
+        "t-02aaaaaaaa": _summary("t-02aaaaaaaa", "blocked", 1, (), "t-03aaaaaaaa"),
+        "t-03aaaaaaaa": _summary("t-03aaaaaaaa", "cancelled", 1, (), None),
+        "t-04aaaaaaaa": _summary("t-04aaaaaaaa", "pending", 1, ("t-02aaaaaaaa",), None, deleted=True),
+    }
+    assert carry.links(tasks) == carry.Links(
+        waiting={"t-01aaaaaaaa": 1},
+        dependents={"t-00aaaaaaaa": ("t-01aaaaaaaa",), "t-02aaaaaaaa": ("t-01aaaaaaaa",)},
+        children={"t-03aaaaaaaa": ("t-02aaaaaaaa",)},
+        orphaned=("t-02aaaaaaaa",),
+    )

@@ -121,12 +121,13 @@ def blockers(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str,
     return reasons
 
 
-_OPEN = (Status.PENDING, Status.IN_PROGRESS)
+OPEN = (Status.PENDING, Status.IN_PROGRESS)
+"""The statuses of a task that can be ready."""
 
 
 def is_ready(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str, str], agent: str) -> bool:
     """``not blockers(...)``, without building the reasons (the hot loop of ``next``)."""
-    if task.deleted or task.status not in _OPEN:
+    if task.deleted or task.status not in OPEN:
         return False
     for dep in task.depends_on:
         other = tasks.get(dep)
@@ -171,45 +172,6 @@ class Overview(NamedTuple):
 def overview(tasks: Mapping[str, TaskView]) -> Overview:
     counts = Counter(t.status.value for t in live(tasks).values())
     return Overview(dict(sorted(counts.items())), tuple(ready_key(t) for t in ready(tasks, {}, "")))
-
-
-def advanced(kept: Overview, before: Mapping[str, TaskView | None], after: Mapping[str, TaskView]) -> Overview | None:
-    """``overview`` of the tasks after a write that changed only the tasks of ``after`` (as they
-    were in ``before``; None: new), from ``kept``, the overview before it; None when that takes
-    the whole graph.
-
-    A task's change can make another task ready or not only through its ``deleted`` flag, a
-    terminal status (its dependents) or a cancelled one (its children), and whether it is ready
-    itself depends on its dependencies and parent. So this answers only for new tasks with
-    neither, and for moves between open and blocked of tasks whose links stay as they were:
-    the writes agents make every turn (``tasks add``, ``start``, ``block``).
-    """
-    counts = dict(kept.counts)
-    order = {key[3]: key for key in kept.order}
-    for task_id, new in after.items():
-        old = before.get(task_id)
-        if new.deleted or new.status.terminal:
-            return None
-        if old is None:
-            if new.depends_on or new.parent:
-                return None
-            now_ready = new.status in _OPEN
-        else:
-            if (old.deleted or old.status.terminal or tuple(old.depends_on) != tuple(new.depends_on)
-                    or old.parent != new.parent or old.created_at != new.created_at):
-                return None
-            if task_id in order or old.status in _OPEN:
-                now_ready = task_id in order and new.status in _OPEN
-            elif new.status in _OPEN:
-                return None  # blocked -> open: whether its dependencies are done is not kept here
-            else:
-                now_ready = False
-            counts[old.status.value] -= 1
-        counts[new.status.value] = counts.get(new.status.value, 0) + 1
-        order.pop(task_id, None)
-        if now_ready:
-            order[task_id] = ready_key(new)
-    return Overview(dict(sorted((s, n) for s, n in counts.items() if n > 0)), tuple(sorted(order.values())))
 
 
 def short_id(task_id: str, fanout: Iterable[str]) -> str:

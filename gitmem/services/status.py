@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gitmem.constants import MEMORY_PREFIX
-from gitmem.services.tasks import overview
+from gitmem.services.carry import overview
 from gitmem.services.workspace import Workspace
 from gitmem.store.refnames import branch_of, memory_ref
 

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from gitmem import edits
 from gitmem.errors import GitmemError, InvalidInput, InvalidState
 from gitmem.models import Claim, Kind, Stamp, Status, Task
-from gitmem.services import graph, inputs
+from gitmem.services import carry, graph, inputs
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store import claims as claim_store
 from gitmem.store.cache import TaskSummary
@@ -100,7 +100,7 @@ def add(
         return Change(f"tasks add {task_id}: {_one_line(title)}", {task_id: task}, clock=stamp.lamport)
 
     written = ws.write(build)
-    _carry_overview(ws, built_on[0], {made[0].id: None}, written)
+    carry.after_write(ws, built_on[0], {made[0].id: None}, written)
     return made[0]
 
 
@@ -127,7 +127,7 @@ def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: 
 
     written = ws.write(build)
     base, before = built_on[0]
-    _carry_overview(ws, base, {before.id: before}, written)
+    carry.after_write(ws, base, {before.id: before}, written)
     return result[0]
 
 
@@ -264,31 +264,11 @@ def claim_holders(found: TaskSet) -> dict[str, str]:
     return {k: c.agent for k, c in found.claims.items()}
 
 
-def overview(snap: Snapshot) -> graph.Overview:
-    """Counts and the claim-free ready order of ``snap``'s tasks, kept per tasks tree."""
-    counts, order = snap.derived(graph.OVERVIEW, lambda: tuple(graph.overview(snap.summaries())))
-    return graph.Overview(counts, order)
-
-
-def _carry_overview(ws: Workspace, base: Snapshot, before: Mapping[str, Task | None],
-                    written: tuple[Change | None, str | None]) -> None:
-    """After a write built on ``base``, keep the overview of the tree it wrote when it follows
-    from the one kept for ``base`` (``graph.advanced``): the next ``status`` or ``tasks next``
-    then reads no summary. Any doubt leaves it to be computed when read."""
-    change, commit = written
-    kept = base.kept_derived(graph.OVERVIEW) if change is not None and commit else None
-    if kept is None or change is None or commit is None:
-        return
-    found = graph.advanced(graph.Overview(*kept), before, change.tasks)
-    if found is not None:
-        ws.store.keep_derived(commit, graph.OVERVIEW, tuple(found))
-
-
 def next_ready(ws: Workspace, n: int = 1) -> tuple[list[Task], dict[str, str]]:
     """The first ``n`` ready tasks (claims of other agents left out) and their display ids."""
     snap = ws.require_snapshot()
     holders = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items()}
-    ids = [i for i in overview(snap).ready if holders.get(i, ws.agent) == ws.agent][:n]
+    ids = [i for i in carry.overview(snap).ready if holders.get(i, ws.agent) == ws.agent][:n]
     return snap.kept_tasks(ids), {i: graph.short_id(i, snap.fanout_ids(i)) for i in ids}
 
 

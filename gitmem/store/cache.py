@@ -217,6 +217,23 @@ def keep_derived(repo: Repo, name: str, tree: str, value: tuple[Any, ...]) -> No
     sealed.keep_newest(folder, f"{name}-", MAX_DERIVED)
 
 
+def link_derived(repo: Repo, name: str, tree: str, to_tree: str) -> bool:
+    """Keep the fact ``name`` of ``tree`` as that of ``to_tree`` too, when a writer knows the
+    two are equal: a hard link, so a large fact costs no copy (False when none is kept for
+    ``tree`` or the file system has no hard links). Both names become the newest."""
+    folder = _path(repo, DERIVED)
+    source, target = (os.path.join(folder, _derived_file(name, t)) for t in (tree, to_tree))
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
+        os.link(source, target)
+        os.utime(target)  # one inode: the kept fact is the newest under every name
+    except OSError:
+        return False
+    sealed.keep_newest(folder, f"{name}-", MAX_DERIVED)
+    return True
+
+
 def _derived_file(name: str, tree: str) -> str:
     return f"{name}-{tree}.marshal"
 

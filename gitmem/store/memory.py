@@ -115,6 +115,12 @@ class Snapshot:
         """Facts of the whole task graph, kept per ``tasks/`` tree (see ``cache.derived``)."""
         return cache.derived(self.repo, name, self.tasks_tree(), compute)
 
+    def keep_derived(self, name: str, value: tuple[Any, ...]) -> None:
+        """Keep ``value`` as the fact ``name`` of this memory's tasks tree."""
+        tree = self.tasks_tree()
+        if tree is not None:
+            cache.keep_derived(self.repo, name, tree, value)
+
     def kept_derived(self, name: str) -> tuple[Any, ...] | None:
         """The fact ``name`` if it is kept for this tasks tree; never computes it."""
         tree = self.tasks_tree()
@@ -259,12 +265,8 @@ class MemoryStore:
     def load(self, ref: str) -> Snapshot | None:
         return self.load_commit(ref, self.repo.ref_target(ref))
 
-    def keep_derived(self, commit: str, name: str, value: tuple[Any, ...]) -> None:
-        """Keep ``value`` as the fact ``name`` of ``commit``'s tasks tree: a writer that can tell
-        the fact of the tree it wrote saves the next reader computing it (``Snapshot.derived``)."""
-        tree = self.repo.entry_id(self.repo.commit_info(commit).tree, TASKS_DIR)
-        if tree is not None:
-            cache.keep_derived(self.repo, name, tree, value)
+    def tasks_tree_of(self, commit: str) -> str | None:
+        return self.repo.entry_id(self.repo.commit_info(commit).tree, TASKS_DIR)
 
     def write_commit(self, base: Snapshot | None, change: Change, trailers: Mapping[str, str]) -> str:
         """Write the change's tree and commit on top of ``base``; no ref moves."""
