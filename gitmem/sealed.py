@@ -65,9 +65,12 @@ def read(path: str) -> Any:
 
 
 def keep_newest(folder: str, prefix: str, count: int) -> None:
-    """Remove all but the ``count`` newest files of ``folder`` whose names start with ``prefix``."""
+    """Keep at least the ``count`` newest files of ``folder`` whose names start with ``prefix``:
+    once there are twice as many, remove all but the newest ``count``. Most calls then only
+    list the folder; the ages (a stat per file) are read once per ``count`` new files."""
     with contextlib.suppress(OSError):
-        kept = sorted((e for e in os.scandir(folder) if e.name.startswith(prefix)),
-                      key=lambda e: e.stat().st_mtime_ns, reverse=True)
-        for stale in kept[count:]:
+        found = [e for e in os.scandir(folder) if e.name.startswith(prefix)]
+        if len(found) < 2 * count:
+            return
+        for stale in sorted(found, key=lambda e: e.stat().st_mtime_ns, reverse=True)[count:]:
             os.remove(stale.path)

@@ -36,3 +36,21 @@ def test_a_write_that_fails_raises_and_leaves_nothing_behind(tmp_path: Path) -> 
     with pytest.raises(ValueError):
         sealed.write(str(tmp_path / "other.marshal"), (object(),))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.marshal"]
+
+
+def test_old_files_are_pruned_to_the_newest_once_twice_as_many(tmp_path: Path) -> None:
+    import os
+
+    def make(n: int) -> None:
+        path = tmp_path / f"fact-{n:02d}"
+        sealed.write(str(path), (n,))
+        os.utime(path, ns=(n * 10**9, n * 10**9))
+
+    (tmp_path / "other").write_text("not a fact")
+    for n in range(7):
+        make(n)
+        sealed.keep_newest(str(tmp_path), "fact-", 4)
+    assert len(list(tmp_path.glob("fact-*"))) == 7  # under twice as many: only listed
+    make(7)
+    sealed.keep_newest(str(tmp_path), "fact-", 4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fact-04", "fact-05", "fact-06", "fact-07", "other"]

@@ -71,8 +71,12 @@ def links(tasks: Mapping[str, TaskView]) -> Links:
             parent = tasks.get(task.parent)
             if parent is not None and parent.status is Status.CANCELLED:
                 orphaned.append(task.id)
-    return Links(waiting, {k: tuple(sorted(v)) for k, v in dependents.items()},
-                 {k: tuple(sorted(v)) for k, v in children.items()}, tuple(sorted(orphaned)))
+    return Links(waiting, _frozen(dependents), _frozen(children), tuple(sorted(orphaned)))
+
+
+def _frozen(table: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """``table`` as stored: sorted tuples, no empty entry."""
+    return {k: tuple(sorted(v)) for k, v in table.items() if v}
 
 
 class _Graph:
@@ -149,8 +153,7 @@ class _Graph:
         overview = graph.Overview(counts, tuple(sorted(self.order.values())))
         if self.links is None or not self.changed:
             return overview, self.links
-        return overview, Links(self.waiting, {k: tuple(sorted(v)) for k, v in self.dependents.items() if v},
-                               {k: tuple(sorted(v)) for k, v in self.children.items() if v}, tuple(sorted(self.orphaned)))
+        return overview, Links(self.waiting, _frozen(self.dependents), _frozen(self.children), tuple(sorted(self.orphaned)))
 
 
 def _remove(table: dict[str, list[str]], key: str, value: str) -> None:

@@ -211,7 +211,7 @@ def kept_derived(repo: Repo, name: str, tree: str) -> tuple[Any, ...] | None:
 
 
 def keep_derived(repo: Repo, name: str, tree: str, value: tuple[Any, ...]) -> None:
-    """Keep ``value`` as the fact ``name`` of ``tree`` (the newest 16 trees per name)."""
+    """Keep ``value`` as the fact ``name`` of ``tree`` (at least the newest 16 trees per name)."""
     folder = _path(repo, DERIVED)
     _write_sealed(os.path.join(folder, _derived_file(name, tree)), value)
     sealed.keep_newest(folder, f"{name}-", MAX_DERIVED)
