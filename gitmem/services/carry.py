@@ -87,12 +87,21 @@ class _Graph:
         self.order = {key[3]: key for key in kept.order}
         self.lookup = lookup
         self.links = found
-        empty = Links({}, {}, {}, ())
-        self.waiting = dict((found or empty).waiting)
-        self.dependents = {k: list(v) for k, v in (found or empty).dependents.items()}
-        self.children = {k: list(v) for k, v in (found or empty).children.items()}
-        self.orphaned = set((found or empty).orphaned)
+        self.known = found or Links({}, {}, {}, ())
+        # The kept tables are read as they are until a change needs copies of them (``_own``).
+        self.waiting: dict[str, int] = self.known.waiting
+        self.dependents: dict[str, list[str]] = {}
+        self.children: dict[str, list[str]] = {}
+        self.orphaned = set(self.known.orphaned)
         self.changed = False
+
+    def _own(self) -> None:
+        """Copy the tables before the first change (a move that frees nothing copies none)."""
+        if not self.changed:
+            self.changed = True
+            self.waiting = dict(self.known.waiting)
+            self.dependents = {k: list(v) for k, v in self.known.dependents.items()}
+            self.children = {k: list(v) for k, v in self.known.children.items()}
 
     def free(self, task_id: str) -> bool:
         """Nothing it depends on holds it up and its parent is not cancelled."""
@@ -106,7 +115,7 @@ class _Graph:
 
     def finish(self, task: TaskView) -> None:
         """``task``, live and not done, is now completed or cancelled."""
-        self.changed = True
+        self._own()
         self.waiting.pop(task.id, None)
         self.orphaned.discard(task.id)
         for dep in task.depends_on:
@@ -127,7 +136,7 @@ class _Graph:
 
     def reopen(self, old: TaskView, task: TaskView) -> None:
         """``task`` was done (``old``) and is now live and not done."""
-        self.changed = True
+        self._own()
         for other in self.dependents.get(task.id, []):
             self.waiting[other] = self.waiting.get(other, 0) + 1
             self.order.pop(other, None)
