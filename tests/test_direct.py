@@ -137,7 +137,7 @@ def test_a_turns_writes_carry_the_overview_forward(initialised: Path, cli: Cli) 
     derived = initialised / ".git" / "codex" / "cache" / f"derived-v{CACHE_VERSION}"
     for write, carried in ((["tasks", "add", "Two", "-p", "0"], True), (["tasks", "start", first], True),
                            (["tasks", "block", first, "--reason", "w"], True),
-                           (["tasks", "start", first], True),  # blocked -> open: the links say it waits on nothing
+                           (["tasks", "start", first], True),  # blocked -> open: the overview lists it among the unblocked
                            (["tasks", "complete", first], True),  # frees the task that waits on it
                            (["tasks", "cancel", parent], True),  # holds up its child
                            (["tasks", "reopen", parent], True),

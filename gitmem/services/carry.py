@@ -4,11 +4,12 @@
 A task write that can tell the overview of the tree it writes from the one kept for the
 tree it built on keeps it too, and the next read finds it:
 
-- without more facts, for a new task with neither dependency nor parent, and for moves
-  between pending, in progress and blocked of a task that was ready or stays unready;
-- with the task ``Links`` of the tree it built on, also for a completion, a cancellation,
-  a reopening and a blocked task reopened: the links say which tasks wait on which, so
-  the tasks a change frees or holds are found without the summaries of all the others.
+- without more facts, for a new task with neither dependency nor parent, and for any move
+  between pending, in progress and blocked (the overview lists the blocked tasks nothing
+  holds up, so a reopened blocked task is ready exactly when it is among them);
+- with the task ``Links`` of the tree it built on, also for a completion, a cancellation
+  and a reopening of a done task: the links say which tasks wait on which, so the tasks a
+  change frees or holds are found without the summaries of all the others.
 
 Anything else (a changed dependency or parent, a deletion, several tasks of which one
 needs the links) leaves the overview to be computed on read. Property tests hold every
@@ -85,6 +86,7 @@ class _Graph:
     def __init__(self, kept: graph.Overview, found: Links | None, lookup: Callable[[str], TaskView | None]) -> None:
         self.counts = dict(kept.counts)
         self.order = {key[3]: key for key in kept.order}
+        self.unblocked = set(kept.unblocked)
         self.lookup = lookup
         self.links = found
         self.known = found or Links({}, {}, {}, ())
@@ -107,11 +109,21 @@ class _Graph:
         """Nothing it depends on holds it up and its parent is not cancelled."""
         return task_id not in self.waiting and task_id not in self.orphaned
 
+    def place(self, task: TaskView, free: bool) -> None:
+        """Put ``task`` in the ready order, or among the unblocked, as its status and ``free`` say."""
+        self.order.pop(task.id, None)
+        self.unblocked.discard(task.id)
+        if free and not task.deleted:
+            if task.status in OPEN:
+                self.order[task.id] = graph.ready_key(task)
+            elif task.status is Status.BLOCKED:
+                self.unblocked.add(task.id)
+
     def consider(self, task_id: str) -> None:
-        """Put ``task_id`` (unchanged by the write) in the ready order if it is ready now."""
+        """Place ``task_id``, which the write left alone, now that what held it may be gone."""
         task = self.lookup(task_id)
-        if task is not None and self.free(task_id) and not task.deleted and task.status in OPEN:
-            self.order[task_id] = graph.ready_key(task)
+        if task is not None:
+            self.place(task, self.free(task_id))
 
     def finish(self, task: TaskView) -> None:
         """``task``, live and not done, is now completed or cancelled."""
@@ -133,6 +145,7 @@ class _Graph:
             for child in self.children.get(task.id, []):
                 self.orphaned.add(child)
                 self.order.pop(child, None)
+                self.unblocked.discard(child)
 
     def reopen(self, old: TaskView, task: TaskView) -> None:
         """``task`` was done (``old``) and is now live and not done."""
@@ -140,6 +153,7 @@ class _Graph:
         for other in self.dependents.get(task.id, []):
             self.waiting[other] = self.waiting.get(other, 0) + 1
             self.order.pop(other, None)
+            self.unblocked.discard(other)
         count = 0
         for dep in task.depends_on:
             self.dependents.setdefault(dep, []).append(task.id)
@@ -159,7 +173,7 @@ class _Graph:
 
     def result(self) -> tuple[graph.Overview, Links | None]:
         counts = dict(sorted((s, n) for s, n in self.counts.items() if n > 0))
-        overview = graph.Overview(counts, tuple(sorted(self.order.values())))
+        overview = graph.Overview(counts, tuple(sorted(self.order.values())), tuple(sorted(self.unblocked)))
         if self.links is None or not self.changed:
             return overview, self.links
         return overview, Links(self.waiting, _frozen(self.dependents), _frozen(self.children), tuple(sorted(self.orphaned)))
@@ -187,28 +201,26 @@ def advanced(kept: graph.Overview, before: Mapping[str, TaskView | None], after:
         if old is None:
             if new.depends_on or new.parent or new.status.terminal:
                 return None
-            now_ready = new.status in OPEN
+            free = True
         else:
             if (tuple(old.depends_on) != tuple(new.depends_on) or old.parent != new.parent
                     or old.created_at != new.created_at):
                 return None
             was_done, done = old.status.terminal, new.status.terminal
-            if not was_done and not done and (task_id in work.order or old.status in OPEN or new.status not in OPEN):
-                now_ready = task_id in work.order and new.status in OPEN
+            if not was_done and not done:
+                # Free now as before: a task not done is free exactly when it is ready or unblocked.
+                free = task_id in work.order or task_id in work.unblocked
             elif found is None or len(after) > 1 or (was_done and done):
                 return None  # it frees or holds up other tasks, or its own dependencies decide
             elif done:
                 work.finish(new)
-                now_ready = False
+                free = False
             else:
-                if was_done:
-                    work.reopen(old, new)
-                now_ready = work.free(task_id) and new.status in OPEN
+                work.reopen(old, new)
+                free = work.free(task_id)
             work.counts[old.status.value] -= 1
         work.counts[new.status.value] = work.counts.get(new.status.value, 0) + 1
-        work.order.pop(task_id, None)
-        if now_ready:
-            work.order[task_id] = graph.ready_key(new)
+        work.place(new, free)
     return work.result()
 
 
@@ -221,8 +233,7 @@ def overview(snap: Snapshot) -> graph.Overview:
         snap.keep_derived(LINKS, tuple(links(summaries)))
         return tuple(graph.overview(summaries))
 
-    counts, order = snap.derived(graph.OVERVIEW, compute)
-    return graph.Overview(counts, order)
+    return graph.Overview(*snap.derived(graph.OVERVIEW, compute))
 
 
 def after_write(ws: Workspace, base: Snapshot, before: Mapping[str, Task | None],

@@ -125,16 +125,19 @@ OPEN = (Status.PENDING, Status.IN_PROGRESS)
 """The statuses of a task that can be ready."""
 
 
-def is_ready(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str, str], agent: str) -> bool:
-    """``not blockers(...)``, without building the reasons (the hot loop of ``next``)."""
-    if task.deleted or task.status not in OPEN:
-        return False
+def held(task: TaskView, tasks: Mapping[str, TaskView]) -> bool:
+    """Whether a dependency not done or a cancelled parent keeps ``task`` from being ready."""
     for dep in task.depends_on:
         other = tasks.get(dep)
         if other is not None and not other.deleted and not other.status.terminal:
-            return False
+            return True
     parent = tasks.get(task.parent) if task.parent else None
-    if parent is not None and parent.status is Status.CANCELLED:
+    return parent is not None and parent.status is Status.CANCELLED
+
+
+def is_ready(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str, str], agent: str) -> bool:
+    """``not blockers(...)``, without building the reasons (the hot loop of ``next``)."""
+    if task.deleted or task.status not in OPEN or held(task, tasks):
         return False
     holder = claims.get(task.id)
     return holder is None or holder == agent
@@ -150,7 +153,7 @@ def ready(tasks: Mapping[str, T], claims: Mapping[str, str], agent: str) -> list
     return sorted((t for t in tasks.values() if is_ready(t, tasks, claims, agent)), key=ready_key)
 
 
-OVERVIEW = "overview-v2"
+OVERVIEW = "overview-v3"
 """Name (and rules version) of the kept ``Overview`` of a tasks tree."""
 
 
@@ -162,6 +165,8 @@ class Overview(NamedTuple):
     """Live tasks by status value, sorted by status."""
     order: tuple[tuple[bool, int, str, str], ...]
     """``ready_key`` of each task ready while nobody holds a claim, sorted; claims only remove tasks."""
+    unblocked: tuple[str, ...] = ()
+    """The blocked tasks that would be ready if reopened (sorted): reopening one needs no more facts."""
 
     @property
     def ready(self) -> list[str]:
@@ -171,7 +176,8 @@ class Overview(NamedTuple):
 
 def overview(tasks: Mapping[str, TaskView]) -> Overview:
     counts = Counter(t.status.value for t in live(tasks).values())
-    return Overview(dict(sorted(counts.items())), tuple(ready_key(t) for t in ready(tasks, {}, "")))
+    unblocked = sorted(t.id for t in tasks.values() if t.status is Status.BLOCKED and not t.deleted and not held(t, tasks))
+    return Overview(dict(sorted(counts.items())), tuple(ready_key(t) for t in ready(tasks, {}, "")), tuple(unblocked))
 
 
 def short_id(task_id: str, fanout: Iterable[str]) -> str:
