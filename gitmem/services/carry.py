@@ -83,23 +83,28 @@ def _frozen(table: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
 class _Graph:
     """An overview and the links being moved together through one task's change."""
 
-    def __init__(self, kept: graph.Overview, found: Links | None, lookup: Callable[[str], TaskView | None]) -> None:
+    def __init__(self, kept: graph.Overview, lookup: Callable[[str], TaskView | None]) -> None:
         self.counts = dict(kept.counts)
         self.order = {key[3]: key for key in kept.order}
         self.unblocked = set(kept.unblocked)
         self.lookup = lookup
-        self.links = found
-        self.known = found or Links({}, {}, {}, ())
-        # The kept tables are read as they are until a change needs copies of them (``_own``).
-        self.waiting: dict[str, int] = self.known.waiting
+        self.known: Links | None = None
+        """The links of the tree before the write, once ``use`` loaded them."""
+        self.waiting: dict[str, int] = {}
         self.dependents: dict[str, list[str]] = {}
         self.children: dict[str, list[str]] = {}
-        self.orphaned = set(self.known.orphaned)
+        self.orphaned: set[str] = set()
         self.changed = False
+
+    def use(self, known: Links) -> None:
+        """Work with ``known``, read as it is until a change needs copies of it (``_own``)."""
+        self.known = known
+        self.waiting = known.waiting
+        self.orphaned = set(known.orphaned)
 
     def _own(self) -> None:
         """Copy the tables before the first change (a move that frees nothing copies none)."""
-        if not self.changed:
+        if not self.changed and self.known is not None:
             self.changed = True
             self.waiting = dict(self.known.waiting)
             self.dependents = {k: list(v) for k, v in self.known.dependents.items()}
@@ -172,10 +177,11 @@ class _Graph:
                     self.consider(child)
 
     def result(self) -> tuple[graph.Overview, Links | None]:
+        """The overview, and the links if the change moved them (None: as they were)."""
         counts = dict(sorted((s, n) for s, n in self.counts.items() if n > 0))
         overview = graph.Overview(counts, tuple(sorted(self.order.values())), tuple(sorted(self.unblocked)))
-        if self.links is None or not self.changed:
-            return overview, self.links
+        if not self.changed:
+            return overview, None
         return overview, Links(self.waiting, _frozen(self.dependents), _frozen(self.children), tuple(sorted(self.orphaned)))
 
 
@@ -186,14 +192,15 @@ def _remove(table: dict[str, list[str]], key: str, value: str) -> None:
 
 
 def advanced(kept: graph.Overview, before: Mapping[str, TaskView | None], after: Mapping[str, TaskView],
-             found: Links | None = None, lookup: Callable[[str], TaskView | None] = lambda _: None,
-             ) -> tuple[graph.Overview, Links | None] | None:
-    """The overview (and, given ``found``, the links) of the tasks after a write that changed
-    only the tasks of ``after`` (as they were in ``before``; None: new), from those kept for
-    the tasks before it; None when that takes the whole graph. ``lookup`` gives the tasks
-    the write left alone (None: no such task), for the few whose readiness it changes.
-    The links come back unchanged (the same object) when the write moved none."""
-    work = _Graph(kept, found, lambda i: after[i] if i in after else lookup(i))
+             links: Callable[[], Links | None] = lambda: None,
+             lookup: Callable[[str], TaskView | None] = lambda _: None) -> tuple[graph.Overview, Links | None] | None:
+    """The overview (and the links, if it moved them; None: as they were) of the tasks after a
+    write that changed only the tasks of ``after`` (as they were in ``before``; None: new),
+    from those kept for the tasks before it; None when that takes the whole graph. ``links``
+    gives the links before the write, asked for only when a task is done or reopened;
+    ``lookup`` the tasks the write left alone (None: no such task), for the few whose
+    readiness it changes."""
+    work = _Graph(kept, lambda i: after[i] if i in after else lookup(i))
     for task_id, new in after.items():
         old = before.get(task_id)
         if new.deleted or (old is not None and old.deleted):
@@ -210,14 +217,17 @@ def advanced(kept: graph.Overview, before: Mapping[str, TaskView | None], after:
             if not was_done and not done:
                 # Free now as before: a task not done is free exactly when it is ready or unblocked.
                 free = task_id in work.order or task_id in work.unblocked
-            elif found is None or len(after) > 1 or (was_done and done):
-                return None  # it frees or holds up other tasks, or its own dependencies decide
-            elif done:
-                work.finish(new)
-                free = False
             else:
-                work.reopen(old, new)
-                free = work.free(task_id)
+                known = None if len(after) > 1 or (was_done and done) else links()
+                if known is None:
+                    return None  # it frees or holds up other tasks, or its own dependencies decide
+                work.use(known)
+                if done:
+                    work.finish(new)
+                    free = False
+                else:
+                    work.reopen(old, new)
+                    free = work.free(task_id)
             work.counts[old.status.value] -= 1
         work.counts[new.status.value] = work.counts.get(new.status.value, 0) + 1
         work.place(new, free)
@@ -246,28 +256,23 @@ def after_write(ws: Workspace, base: Snapshot, before: Mapping[str, Task | None]
     base_tree = base.tasks_tree()
     if kept is None or change is None or commit is None or base_tree is None:
         return
-    given: Links | None = None
-    found = advanced(graph.Overview(*kept), before, change.tasks)
-    if found is None:
+
+    def links() -> Links | None:
         stored = base.kept_derived(LINKS)
-        if stored is None:
-            return
-        given = Links(*stored)
+        return Links(*stored) if stored is not None else None
 
-        def lookup(task_id: str) -> Task | None:
-            return base.task(task_id) if base.has_task(task_id) else None
+    def lookup(task_id: str) -> Task | None:
+        return base.task(task_id) if base.has_task(task_id) else None
 
-        try:
-            found = advanced(graph.Overview(*kept), before, change.tasks, given, lookup)
-        except CorruptMemory:  # a damaged neighbour: the next read reports it
-            return
-        if found is None:
-            return
-    tree = ws.store.tasks_tree_of(commit)
-    if tree is None:
+    try:
+        found = advanced(graph.Overview(*kept), before, change.tasks, links, lookup)
+    except CorruptMemory:  # a damaged neighbour: the next read reports it
+        return
+    tree = ws.store.tasks_tree_of(commit) if found is not None else None
+    if found is None or tree is None:
         return
     cache.keep_derived(ws.repo, graph.OVERVIEW, tree, tuple(found[0]))
-    if found[1] is given:  # the write moved no link: the same facts under the new tree's name
+    if found[1] is None:  # the write moved no link: the same facts under the new tree's name
         cache.link_derived(ws.repo, LINKS, base_tree, tree)
-    elif found[1] is not None:
+    else:
         cache.keep_derived(ws.repo, LINKS, tree, tuple(found[1]))
