@@ -8,8 +8,10 @@ BACKUP_PREFIX = "refs/codex/backups/"
 REMOTE_PREFIX = "refs/codex-remotes/"
 NOTES_REF = "refs/notes/codex"
 
-FORMAT_VERSION = 1
-"""Version of the memory layout and record encoding; bumped only for breaking changes."""
+FORMAT_VERSION = 2
+"""Version of the memory layout and record encoding; bumped only for breaking changes.
+Format 2 fans tasks out by one id character (format 1: two); this gitmem reads both and
+writes format 2 (``store.memory``)."""
 
 JSON_VERSION = 1
 """Version of the ``--json`` output shapes."""

@@ -45,7 +45,7 @@ def test_actor_per_ref_is_stable_and_renewed_on_request(repo: Path) -> None:
 
 
 def _stored(repo: Path, task_id: str, branch: str = "main") -> dict[str, Any]:
-    path = f"tasks/{task_id[2:4]}/{task_id}.toml"
+    path = f"tasks/{task_id[2]}/{task_id}.toml"
     return tomllib.loads(git(repo, "show", f"refs/codex/branches/{branch}:{path}"))
 
 

@@ -114,7 +114,7 @@ def test_writes_keep_the_documents_of_the_tasks_they_wrote(initialised: Path, cl
     task = cli("tasks", "add", "Seeded", "-l", "x", "-d", 'quotes " and \\ backslashes\nand lines').out.strip()
     cli("tasks", "start", task)
     tree = git(initialised, "rev-parse", "refs/codex/branches/main^{tree}").strip()
-    blob = git(initialised, "rev-parse", f"{tree}:tasks/{task[2:4]}/{task}.toml").strip()
+    blob = git(initialised, "rev-parse", f"{tree}:tasks/{task[2]}/{task}.toml").strip()
     kept = sealed.read(str(initialised / ".git" / "codex" / "cache" / f"task-documents-v{CACHE_VERSION}.marshal"))
     assert kept[blob][0] == tomllib.loads(git(initialised, "cat-file", "-p", blob))
     assert cli("tasks", "complete", task, "--json").json()["task"]["status"] == "completed"

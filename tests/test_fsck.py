@@ -38,7 +38,7 @@ def plant(repo: Path, ref: str, path: str, data: bytes | None, message: str = "c
 
 
 def task_file(task_id: str) -> str:
-    return f"tasks/{task_id[2:4]}/{task_id}.toml"
+    return f"tasks/{task_id[2]}/{task_id}.toml"
 
 
 def add(cli: Cli, title: str, *extra: str) -> str:

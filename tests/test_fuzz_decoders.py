@@ -118,7 +118,7 @@ LEAKS = [
 @pytest.mark.parametrize(("where", "data"), LEAKS)
 def test_read_path_wraps_what_the_decoders_let_through(initialised: Path, cli: Cli, where: str, data: bytes) -> None:
     task_id = cli("tasks", "add", "victim").out.strip()
-    path = "meta.toml" if where == "meta.toml" else f"tasks/{task_id[2:4]}/{task_id}.toml"
+    path = "meta.toml" if where == "meta.toml" else f"tasks/{task_id[2]}/{task_id}.toml"
     plant(initialised, "refs/codex/branches/main", path, data.replace(b"ID", task_id.encode()))
     for args in (("tasks", "list"), ("tasks", "show", task_id), ("status",)):
         err = cli(*args, expect=1).err

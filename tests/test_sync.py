@@ -309,7 +309,7 @@ def first_task_path(scratch: Path, commit: str) -> str:
 
 PROBLEMS = {"invalid-toml": "not valid TOML", "schema": "priority", "wrong-id": "id does not match",
             "not-a-commit": "not a commit"}
-BAD_PATH = f"tasks/{BAD_TASK[2:4]}/{BAD_TASK}.toml"
+BAD_PATH = f"tasks/{BAD_TASK[2]}/{BAD_TASK}.toml"
 
 
 def publish_bad_memory(team: Team, problem: str) -> None:

@@ -347,9 +347,9 @@ def test_memory_commit_message_and_blob_paths(initialised: Path, cli: Cli, monke
         "Codex-Agent": "agent-7",
     }
     paths = git(initialised, "ls-tree", "-r", "--name-only", MEMORY).split()
-    assert f"tasks/{a[2:4]}/{a}.toml" in paths
-    assert [p for p in paths if p.startswith("tasks/")] == [f"tasks/{a[2:4]}/{a}.toml"]
-    assert git(initialised, "show", f"{MEMORY}:tasks/{a[2:4]}/{a}.toml").count("Write the parser") >= 1
+    assert f"tasks/{a[2]}/{a}.toml" in paths
+    assert [p for p in paths if p.startswith("tasks/")] == [f"tasks/{a[2]}/{a}.toml"]
+    assert git(initialised, "show", f"{MEMORY}:tasks/{a[2]}/{a}.toml").count("Write the parser") >= 1
 
 
 def test_memory_commit_records_the_current_code_head(initialised: Path, cli: Cli) -> None:

@@ -385,11 +385,14 @@ class Repo:
         """A new tree: ``base`` with each path set to a blob of the given bytes (None deletes)."""
         return self.update_tree_blobs(base, changes)[0]
 
-    def update_tree_blobs(self, base: str | None, changes: Mapping[str, bytes | None]) -> tuple[str, dict[str, str]]:
-        """``update_tree``, and the id of each blob it wrote by path (no lookups afterwards)."""
+    def update_tree_blobs(self, base: str | None, changes: Mapping[str, bytes | None],
+                          entries: Mapping[str, str | None] | None = None) -> tuple[str, dict[str, str]]:
+        """``update_tree``, and the id of each blob it wrote by path (no lookups afterwards).
+        ``entries`` sets paths to objects that exist already (None removes a path, a whole
+        directory too); ``changes`` win where both name a path."""
         written = [p for p, data in changes.items() if data is not None]
         ids = dict(zip(written, self.write_blobs([changes[p] or b"" for p in written]), strict=True))
-        return self._update_tree(base, {p: ids.get(p) for p in changes})[0], ids
+        return self._update_tree(base, {**(entries or {}), **{p: ids.get(p) for p in changes}})[0], ids
 
     def _update_tree(self, base: str | None, changes: Mapping[str, str | None]) -> tuple[str, int]:
         """(the new tree, its number of entries): an emptied subtree is removed without reading it back."""

@@ -105,13 +105,15 @@ class Checker:
             self.report.problems.append(problem)
         self.good_blobs.update(oid for path, oid in entries.items() if path not in bad)
         meta = entries.get(META_PATH)
+        version = None
         if meta and META_PATH not in bad:
             version = loads(repo.read_blob(meta), META_PATH).get("format")
             if not isinstance(version, int) or version < 1:
                 self.add(ref, META_PATH, f"unknown memory format {version!r} (this gitmem knows 1 to {FORMAT_VERSION})")
-        self.graph(ref, {p: oid for p, oid in entries.items() if p not in bad})
+        layout = version if isinstance(version, int) and 1 <= version <= FORMAT_VERSION else FORMAT_VERSION
+        self.graph(ref, {p: oid for p, oid in entries.items() if p not in bad}, layout)
 
-    def graph(self, ref: str, entries: dict[str, str]) -> None:
+    def graph(self, ref: str, entries: dict[str, str], memory_format: int) -> None:
         tasks: dict[str, Task] = {}
         for path, oid in sorted(entries.items()):
             if not (path.startswith(TASKS_DIR + "/") and path.endswith(".toml")):
@@ -124,20 +126,21 @@ class Checker:
             except MALFORMED as exc:  # records.decode_task lets a few of these through
                 self.add(ref, path, f"not a valid task record ({type(exc).__name__}: {exc})")
                 continue
+            expected = task_path(task.id, memory_format)
             if task.id in tasks:
-                self.add(ref, path, f"duplicate task id {task.id} (also at {task_path(task.id)})")
-            elif path != task_path(task.id):
-                self.add(ref, path, f"task {task.id} is misplaced (expected at {task_path(task.id)})")
+                self.add(ref, path, f"duplicate task id {task.id} (also at {expected})")
+            elif path != expected:
+                self.add(ref, path, f"task {task.id} is misplaced (expected at {expected})")
             tasks.setdefault(task.id, task)
         for task_id, task in tasks.items():
-            where = task_path(task_id)
+            where = task_path(task_id, memory_format)
             for other in task.depends_on:
                 if other not in tasks:
                     self.add(ref, where, f"depends_on names a missing task {other}")
             if task.parent and task.parent not in tasks:
                 self.add(ref, where, f"parent names a missing task {task.parent}")
         for cycle in find_cycles(tasks):
-            self.add(ref, task_path(cycle[0]), "dependency cycle: " + " -> ".join(cycle))
+            self.add(ref, task_path(cycle[0], memory_format), "dependency cycle: " + " -> ".join(cycle))
 
     def claims(self, ref: str, commit: str) -> None:
         from gitmem.store.schema import errors

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from gitmem.constants import MAX_CLOCK_JUMP
 from gitmem.errors import InvalidInput
+from gitmem.models import Meta
 from gitmem.services.workspace import Workspace
 from gitmem.store import aliases, local
 from gitmem.store.cas import update_ref
-from gitmem.store.memory import META_PATH, Snapshot, task_path
+from gitmem.store.memory import Snapshot, task_path
 from gitmem.store.merge import merge_meta, merge_task
-from gitmem.store.records import encode_meta, encode_task
+from gitmem.store.records import encode_task
 from gitmem.store.sessions import encode_session, merge_session, session_path
 
 
@@ -30,8 +31,8 @@ class MergeResult:
     commit: str | None = None
 
 
-def merged_blobs(ours: Snapshot, theirs: Snapshot) -> dict[str, bytes | None]:
-    """The blobs to change in ``ours`` so it holds the join of both memories."""
+def merged_blobs(ours: Snapshot, theirs: Snapshot) -> tuple[dict[str, bytes | None], Meta]:
+    """The blobs to change in ``ours`` so it holds the join of both memories, and its meta."""
     blobs: dict[str, bytes | None] = {}
     if theirs.meta.clock - ours.meta.clock > MAX_CLOCK_JUMP:
         raise InvalidInput(
@@ -53,14 +54,11 @@ def merged_blobs(ours: Snapshot, theirs: Snapshot) -> dict[str, bytes | None]:
         merged_s = theirs_s if mine is None else merge_session(ours.session(session_id), theirs_s)
         if mine is None or merged_s != ours.session(session_id):
             blobs[session_path(session_id)] = encode_session(merged_s)
-    meta = merge_meta(ours.meta, theirs.meta)
-    if meta != ours.meta:
-        blobs[META_PATH] = encode_meta(meta)
     ours_aliases, theirs_aliases = ours.aliases(), theirs.aliases()
     joined = aliases.merge(ours_aliases, theirs_aliases)
     if joined != ours_aliases:
         blobs[aliases.ALIASES_PATH] = aliases.encode(joined)
-    return blobs
+    return blobs, merge_meta(ours.meta, theirs.meta)
 
 
 def merge_into(ws: Workspace, into_ref: str, source: str, label: str) -> MergeResult:
@@ -84,8 +82,8 @@ def merge_into(ws: Workspace, into_ref: str, source: str, label: str) -> MergeRe
         ours = store.load_commit(into_ref, current)
         theirs = store.load_commit(label, source)
         assert ours is not None and theirs is not None
-        blobs = merged_blobs(ours, theirs)
-        tree = repo.update_tree(ours.tree, blobs)
+        blobs, meta = merged_blobs(ours, theirs)
+        tree, _ = store.tree_with(ours, blobs, meta)
         changed = sum(1 for p in blobs if p.startswith("tasks/"))
         trailers = "".join(f"{k}: {v}\n" for k, v in ws.trailers().items() if v)
         commit = repo.create_commit(tree, [current, source], f"merge memory of {label}\n\n{trailers}")

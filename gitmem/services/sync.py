@@ -15,7 +15,6 @@ from gitmem.services.workspace import Workspace
 from gitmem.store import claims as claim_store
 from gitmem.store import notes
 from gitmem.store.cas import update_ref
-from gitmem.store.memory import task_path
 from gitmem.store.refnames import branch_of, memory_ref, remote_memory_ref
 from gitmem.store.sessions import session_path
 
@@ -96,7 +95,7 @@ def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncRep
             mine = ws.store.load_commit(target, local_tip) if local_tip else None
             # Known blobs are skipped only where they already are: a known blob copied to
             # another task's path must still be checked (its id would not match).
-            known = {task_path(t): oid for t, oid in mine.task_blobs.items()} if mine else {}
+            known = {mine.task_path(t): oid for t, oid in mine.task_blobs.items()} if mine else {}
             known.update({session_path(s): oid for s, oid in mine.session_blobs.items()} if mine else {})
             problems = trust.check_memory(repo, tracking, tip, set(), known_paths=known)
             if problems:

@@ -123,10 +123,14 @@ def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[
             return {k: v[1] for k, v in cached.items()}
         events.record(repo, "cache", hit=False, index=index, incremental=bool(cached_tree))
         entries: dict[str, tuple[str, tuple[Any, ...]]] = {}
-        if cached_tree and repo.has_object(cached_tree):
-            old, new = repo.tree_entries(cached_tree), repo.tree_entries(tree)
+        new = repo.tree_entries(tree)
+        width = _fan_width(new)
+        if cached_tree and width and repo.has_object(cached_tree):
+            old = repo.tree_entries(cached_tree)
             changed = {d for d in set(old) | set(new) if old.get(d) != new.get(d)}
-            entries = {k: v for k, v in cached.items() if k[2:4] not in changed}
+            # A task is in the directory named by its first ``width`` id characters after
+            # "t-" (the layout of the tree read: the cached tree may have another).
+            entries = {k: v for k, v in cached.items() if k[2 : 2 + width] not in changed}
             listing = {p.rsplit("/", 1)[-1][: -len(".toml")]: oid
                        for d in sorted(changed) if new.get(d, ("", False))[1]
                        for p, oid in repo.iter_blobs(tree, d) if p.endswith(".toml")}
@@ -142,6 +146,13 @@ def _index(repo: Repo, name: str, tree: str | None, blobs: Callable[[], Mapping[
                     entries[task_id] = (oid, value)
         _save(path, tree, entries)
         return {k: v[1] for k, v in entries.items()}
+
+
+def _fan_width(entries: Mapping[str, tuple[str, bool]]) -> int | None:
+    """The one length of the fan-out directory names in a ``tasks/`` tree, or None (no
+    directories, or a tree no gitmem wrote: then everything is listed)."""
+    widths = {len(name) for name, (_, is_tree) in entries.items() if is_tree}
+    return widths.pop() if len(widths) == 1 else None
 
 
 def advance(repo: Repo, name: str, old_tree: str | None, new_tree: str | None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from gitmem.constants import FORMAT_VERSION, MAX_BLOB
+from gitmem.constants import FORMAT_VERSION, ID_PREFIX, MAX_BLOB
 from gitmem.errors import CORRUPT_HINT, MALFORMED, CorruptMemory
 from gitmem.git.repo import Repo
 from gitmem.models import Meta, Session, Stamp, Task
@@ -31,8 +31,25 @@ _NOTHING: Mapping[str, Any] = MappingProxyType({})
 """An empty, read-only default for ``Change``'s mappings."""
 
 
-def task_path(task_id: str) -> str:
-    return f"{TASKS_DIR}/{task_id[2:4]}/{task_id}.toml"
+def task_path(task_id: str, memory_format: int = FORMAT_VERSION) -> str:
+    """Where a task's blob lives: ``tasks/<c>/<id>.toml``, fanned out by the first character
+    of the id after ``t-`` (32 directories: every write rewrites its directory and
+    ``tasks/``, which stay about the square root of the task count up to 32,000 tasks).
+    Format 1 fanned out by two characters (1,024 directories: ``tasks/`` alone was 25 KiB to
+    rewrite on every write at 2,000 tasks)."""
+    fan = task_id[2:4] if memory_format == 1 else task_id[2:3]
+    return f"{TASKS_DIR}/{fan}/{task_id}.toml"
+
+
+def _relocated(repo: Repo, tree: str) -> dict[str, str | None]:
+    """The moves that bring a format 1 memory's tasks into this format's layout (its first
+    write by this gitmem does it): every task blob at its new path; other files stay put."""
+    moves: dict[str, str | None] = {TASKS_DIR: None}
+    for path, oid in repo.iter_blobs(tree, TASKS_DIR):
+        name = path.rsplit("/", 1)[-1]
+        is_task = name.startswith(ID_PREFIX) and name.endswith(".toml") and len(name) > len(ID_PREFIX) + len(".toml")
+        moves[task_path(name[: -len(".toml")]) if is_task else path] = oid
+    return moves
 
 
 @dataclass
@@ -73,6 +90,10 @@ class Snapshot:
                                    if not is_tree and name.endswith(".toml")}
         return self._session_blobs
 
+    def task_path(self, task_id: str) -> str:
+        """Where ``task_id`` lives in this memory (its format's layout)."""
+        return task_path(task_id, self.meta.format)
+
     def entry(self, path: str) -> str | None:
         """The id of the entry at ``path`` in this memory's tree, if any."""
         return self.repo.entry_id(self.tree, path) if self.tree is not None else None
@@ -86,14 +107,14 @@ class Snapshot:
     def _blob_id(self, task_id: str) -> str:
         """The blob of ``task_id``, found by path (no listing unless one was already made)."""
         oid = self._task_blobs.get(task_id) if self._task_blobs is not None else None
-        oid = oid or self.entry(task_path(task_id))
+        oid = oid or self.entry(self.task_path(task_id))
         if oid is None:
             raise KeyError(task_id)
         return oid
 
     def _document(self, task_id: str) -> dict[str, Any]:
         oid = self._blob_id(task_id)
-        where = f"{self.ref}:{task_path(task_id)} (blob {oid[:12]})"
+        where = f"{self.ref}:{self.task_path(task_id)} (blob {oid[:12]})"
         data = self.repo.read_blob(oid)
         if len(data) > MAX_BLOB:
             raise CorruptMemory(f"{where} is larger than {MAX_BLOB} bytes", hint=CORRUPT_HINT)
@@ -136,7 +157,7 @@ class Snapshot:
         characters, so all that a shortest unique prefix (four or more) depends on."""
         if self.tree is None:
             return []
-        folder = task_path(task_id).rsplit("/", 1)[0]
+        folder = self.task_path(task_id).rsplit("/", 1)[0]
         return [name[: -len(".toml")] for name, (_, is_tree) in self.repo.tree_entries(self.tree, folder).items()
                 if not is_tree and name.endswith(".toml")]
 
@@ -150,7 +171,7 @@ class Snapshot:
         """Whether ``task_id`` exists, without listing the whole tree."""
         if self._task_blobs is not None or self._summaries is not None:
             return task_id in (self._task_blobs if self._task_blobs is not None else self._summaries or {})
-        return self.tree is not None and self.repo.blob_at_exists(self.tree, task_path(task_id))
+        return self.tree is not None and self.repo.blob_at_exists(self.tree, self.task_path(task_id))
 
     def task(self, task_id: str) -> Task:
         cached = self._tasks.get(task_id)
@@ -170,7 +191,7 @@ class Snapshot:
         return self.kept_tasks([task_id])[0]
 
     def _task_from(self, task_id: str, doc: dict[str, Any]) -> Task:
-        where = f"{self.ref}:{task_path(task_id)} (blob {self._blob_id(task_id)[:12]})"
+        where = f"{self.ref}:{self.task_path(task_id)} (blob {self._blob_id(task_id)[:12]})"
         try:
             task = records.task_from_document(doc)
         except MALFORMED as exc:
@@ -268,6 +289,19 @@ class MemoryStore:
     def tasks_tree_of(self, commit: str) -> str | None:
         return self.repo.entry_id(self.repo.commit_info(commit).tree, TASKS_DIR)
 
+    def tree_with(self, base: Snapshot | None, blobs: Mapping[str, bytes | None], meta: Meta | None
+                  ) -> tuple[str, dict[str, str]]:
+        """``base``'s tree with ``blobs`` (task paths in this format's layout) and ``meta``, in
+        this format: a memory of format 1 has its tasks moved now, by its first write here.
+        Returns the tree and the id of each blob written, by path."""
+        moves: dict[str, str | None] = {}
+        if base is not None and base.tree is not None and base.meta.format < FORMAT_VERSION:
+            moves = _relocated(self.repo, base.tree)
+            meta = replace(meta or base.meta, format=FORMAT_VERSION)
+        if meta is not None and (base is None or base.tree is None or meta != base.meta):
+            blobs = {**blobs, META_PATH: records.encode_meta(meta)}
+        return self.repo.update_tree_blobs(base.tree if base else None, blobs, moves)
+
     def write_commit(self, base: Snapshot | None, change: Change, trailers: Mapping[str, str]) -> str:
         """Write the change's tree and commit on top of ``base``; no ref moves."""
         blobs: dict[str, bytes | None] = dict(change.blobs)
@@ -275,13 +309,10 @@ class MemoryStore:
         documents = {session_path(s.id): session_document(s) for s in change.sessions.values()}
         for path, doc in (task_docs | documents).items():
             blobs[path] = dumps(doc).encode("utf-8")
-        if base is not None:
-            meta = base.meta
-            if change.clock is not None and change.clock > meta.clock:
-                meta = replace(meta, clock=change.clock)
-            if base.tree is None or meta != base.meta:
-                blobs[META_PATH] = records.encode_meta(meta)
-        tree, ids = self.repo.update_tree_blobs(base.tree if base else None, blobs)
+        meta = base.meta if base is not None else None
+        if meta is not None and change.clock is not None and change.clock > meta.clock:
+            meta = replace(meta, clock=change.clock)
+        tree, ids = self.tree_with(base, blobs, meta)
         # The next command usually reads what this one wrote: keep the documents it would parse.
         for name, docs, limit in ((SESSION_DOCUMENTS, documents, KEPT_SESSIONS), (TASK_DOCUMENTS, task_docs, KEPT_TASKS)):
             if docs and len(docs) <= limit:

@@ -93,7 +93,7 @@ def add_sessions(repo: str, count: int = 200) -> None:
         blobs: dict[str, bytes | None] = {}
         for n in range(count):
             sid = new_session_id()
-            turns = tuple(Turn(f"u-{n}-{k}", utc_now(), f"turn {k} of session {n}", follow_ups=(f"follow {n}.{k}",))
+            turns = tuple(Turn(f"u-{n:05d}{k:03d}", utc_now(), f"turn {k} of session {n}", follow_ups=(f"follow {n}.{k}",))
                           for k in range(3))
             blobs[session_path(sid)] = encode_session(Session(sid, "bench", "main", utc_now(), ws.head or "", stamp,
                                                               ended_at=utc_now(), summary=f"session {n}", turns=turns))
