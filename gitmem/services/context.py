@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from gitmem.models import Session, Status
+from gitmem.models import Session
 from gitmem.output import flat
-from gitmem.services import graph
+from gitmem.services.board import Board, Row, board, kept_board
 from gitmem.services.workspace import Workspace
 from gitmem.store import claims as claim_store
-from gitmem.store.cache import TaskSummary
 from gitmem.store.memory import Snapshot
 
 DEFAULT_BUDGET = 6000
@@ -78,85 +77,6 @@ def _rank(n: int, head: float, tail: float) -> float:
     return head - n if n < 5 else tail - n / 1000
 
 
-BOARD = "board-v2"
-"""Name (and rules version) of the kept ``Board`` of a tasks tree."""
-KEEP = DEFAULT_BUDGET // 12 + 12
-"""Rows kept per list: enough for the default budget and a little more (no item is under 12
-characters); a larger budget computes its board afresh."""
-
-
-class Row(NamedTuple):
-    """One task as the brief shows it."""
-
-    id: str
-    short: str
-    title: str
-    priority: int
-    created_at: str
-    updated_at: str
-    blocked: bool
-    """Its status is blocked (else pending or in progress)."""
-    block_reason: str | None
-    reasons: tuple[str, ...]
-    """Why it is not ready, claims left aside (``graph.blockers``)."""
-
-
-class Board(NamedTuple):
-    """The task part of the brief, which depends on the tasks alone: kept per tasks tree."""
-
-    doing: tuple[Row, ...]
-    ready: tuple[Row, ...]
-    blocked: tuple[Row, ...]
-    totals: tuple[int, int, int]
-    """Lengths of the three lists before they were cut to ``KEEP``."""
-    live: int
-    done: int
-    last_update: str | None
-
-
-def board(tasks: Mapping[str, TaskSummary], keep: int) -> Board:
-    """In progress (by priority), ready and blocked (by priority, then age), claims left aside."""
-    short = graph.short_ids(tasks)
-    live = graph.live(tasks)
-
-    def row(t: TaskSummary, reasons: Sequence[str] = ()) -> Row:
-        return Row(t.id, short[t.id], t.title, t.priority, t.created_at, t.updated_at, t.status is Status.BLOCKED,
-                   t.block_reason, tuple(reasons))
-
-    doing: list[TaskSummary] = []
-    ready: list[TaskSummary] = []
-    blocked: list[TaskSummary] = []
-    for t in live.values():
-        if t.status is Status.IN_PROGRESS:
-            doing.append(t)
-        elif t.status is Status.PENDING and graph.is_ready(t, tasks, {}, ""):
-            ready.append(t)
-        elif t.status in (Status.PENDING, Status.BLOCKED):
-            blocked.append(t)
-
-    def first(found: list[TaskSummary], reasons: bool = False) -> tuple[Row, ...]:
-        # Sorted and cut first: rows (and reasons, with their dependency lookups) only for what is kept.
-        kept = sorted(found, key=lambda t: (t.priority, t.created_at, t.id))[:keep]
-        return tuple(row(t, graph.blockers(t, tasks, {}, "") if reasons else ()) for t in kept)
-
-    return Board(first(doing), first(ready), first(blocked, reasons=True), (len(doing), len(ready), len(blocked)),
-                 len(live), sum(t.status.terminal for t in live.values()),
-                 max((t.updated_at for t in live.values()), default=None))
-
-
-def _kept_board(snap: Snapshot) -> Board:
-    def compute() -> tuple[Any, ...]:
-        kept = board(snap.summaries(), KEEP)
-        return (*(tuple(tuple(r) for r in rows) for rows in kept[:3]), *kept[3:])
-
-    doing, ready, blocked, totals, live, done, last_update = snap.derived(BOARD, compute)
-
-    def rows(raw: tuple[tuple[Any, ...], ...]) -> tuple[Row, ...]:
-        return tuple(Row._make(r) for r in raw)
-
-    return Board(rows(doing), rows(ready), rows(blocked), totals, live, done, last_update)
-
-
 def with_claims(found: Board, others: Mapping[str, str]) -> Board:
     """``found`` once tasks claimed by other agents are no longer ready: ready ones move to
     blocked, and every one gets the reason (``graph.blockers`` would give it last)."""
@@ -174,7 +94,7 @@ def with_claims(found: Board, others: Mapping[str, str]) -> Board:
 def _board(ws: Workspace, snap: Snapshot, cap: int) -> Board:
     """The board with this agent's view of claims; the kept one unless a claim falls outside it."""
     others = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items() if c.agent != ws.agent}
-    found = _kept_board(snap) if cap <= KEEP else board(snap.summaries(), cap)
+    found = kept_board(snap, cap)
     shown = {r.id for rows in found[:3] for r in rows}
     cut_short = any(len(rows) < total for rows, total in zip(found[:3], found.totals, strict=True))
     if cut_short and any(t not in shown for t in others):

@@ -98,7 +98,13 @@ def live(tasks: Mapping[str, T]) -> dict[str, T]:
     return {k: t for k, t in tasks.items() if not t.deleted}
 
 
-def blockers(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str, str], agent: str) -> list[str]:
+class Lookup(Protocol):
+    """Finds a task by id: a mapping of tasks, or a reader of a memory's blobs on demand."""
+
+    def get(self, task_id: str, /) -> TaskView | None: ...
+
+
+def blockers(task: TaskView, tasks: Lookup, claims: Mapping[str, str], agent: str) -> list[str]:
     """Why ``task`` is not ready, one reason per line; empty when it is ready."""
     reasons = []
     if task.deleted:
