@@ -253,7 +253,14 @@ def kept_board(snap: Snapshot, cap: int) -> Board:
 
     if cap > KEEP:
         return compute()
-    found = _cooked(snap.derived(BOARD, lambda: _raw(_carry(snap) or compute())))
+    made: list[Board] = []  # a board carried or computed here is not rebuilt from its raw form
+
+    def carried_or_computed() -> tuple[Any, ...]:
+        made.append(_carry(snap) or compute())
+        return _raw(made[0])
+
+    raw = snap.derived(BOARD, carried_or_computed)
+    found = made[0] if made else _cooked(raw)
     if not _enough(found, cap):  # a carried board that lost rows from the end of a list
         found = compute()
         snap.keep_derived(BOARD, _raw(found))
