@@ -357,3 +357,26 @@ def test_memory_commit_records_the_current_code_head(initialised: Path, cli: Cli
     add(cli, "A")
     trailers = git(initialised, "log", "-1", "--format=%(trailers:key=Codex-Code-Head,valueonly)", MEMORY).strip()
     assert trailers == git(initialised, "rev-parse", "HEAD").strip()
+
+
+def _memory_identity(repo: Path) -> str:
+    return git(repo, "log", "-1", "--format=%an <%ae> / %cn <%ce>", MEMORY).strip()
+
+
+def test_memory_commits_carry_the_git_identity_of_the_environment_then_the_config(
+        initialised: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli("tasks", "add", "by the environment's identity")
+    assert _memory_identity(initialised) == "Test Author <author@example.com> / Test Author <author@example.com>"
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "A Robot")
+    cli("tasks", "add", "committed by a robot")
+    assert _memory_identity(initialised) == "Test Author <author@example.com> / A Robot <author@example.com>"
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(name)
+    git(initialised, "config", "user.name", "Config Person")
+    git(initialised, "config", "user.email", "config@example.com")
+    cli("tasks", "add", "by the config's identity")
+    assert _memory_identity(initialised) == "Config Person <config@example.com> / Config Person <config@example.com>"
+    git(initialised, "config", "user.name", "Eve <root@evil>\nInjected: header")
+    cli("tasks", "add", "a hostile name")
+    assert _memory_identity(initialised).startswith("Eve root@evil Injected: header <config@example.com>")
+    assert git(initialised, "fsck", "--no-dangling").strip() == ""

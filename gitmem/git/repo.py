@@ -423,14 +423,22 @@ class Repo:
         return str(builder.write()), len(builder)
 
     def create_commit(self, tree: str, parents: list[str], message: str) -> str:
-        try:
-            author = self._raw.default_signature
-        except (KeyError, pygit2.GitError):
-            author = pygit2.Signature("gitmem", "gitmem@localhost")
         oid = self._raw.create_commit(
-            None, author, author, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+            None, self._signature("AUTHOR"), self._signature("COMMITTER"), message, pygit2.Oid(hex=tree),
+            [pygit2.Oid(hex=p) for p in parents],
         )
         return str(oid)
+
+    def _signature(self, role: str) -> pygit2.Signature:
+        """Who writes, as git says it: ``GIT_<role>_NAME``/``_EMAIL``, else ``user.name``/
+        ``user.email`` (libgit2's default signature reads only the config: in CI and in
+        containers the identity is often in the environment alone), else gitmem."""
+        def clean(value: str | None) -> str:  # as git does: no angle brackets, no line breaks
+            return " ".join((value or "").replace("<", "").replace(">", "").split())
+
+        name = clean(os.environ.get(f"GIT_{role}_NAME") or self.config_get("user.name")) or "gitmem"
+        email = clean(os.environ.get(f"GIT_{role}_EMAIL") or self.config_get("user.email")) or "gitmem@localhost"
+        return pygit2.Signature(name, email)
 
     # -- config -------------------------------------------------------------
     def config_get(self, name: str) -> str | None:
