@@ -5,8 +5,9 @@
 
 It builds its own fixtures: a repository of 5,000 files whose memory holds N tasks and 200
 sessions. Every figure is the median of repeated cold runs (new processes) and is printed
-as a ratio to the floor of the stack timed in the same run
-(``python -c "import pygit2; pygit2.Repository('.')"``):
+as a ratio to the floor of the stack (``python -c "import pygit2; pygit2.Repository('.')"``),
+timed once before each run: the median of those per-run ratios, so a machine whose speed
+drifts during the suite (a shared virtual machine) does not skew the rows timed late:
 
 - reads (``status``, ``tasks next --json``, ``tasks list``, ``context``) answered from a kept
   answer (not ``context``: relative ages), with the parsed-memory cache warm (summaries and
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_cli import build_repository, git, sealed_env
@@ -49,16 +51,39 @@ def codex(*args: str) -> list[str]:
     return [PY, "-m", "gitmem", *args]
 
 
-def median_ms(run: Callable[[int], None], runs: int, before: Callable[[], None] | None = None) -> float:
-    samples = []
+class Timing(NamedTuple):
+    """A row's median, and the floor timed between its runs (the machine's speed drifts)."""
+
+    ms: float
+    floor_ms: float | None = None
+    ratio: float | None = None
+    """The median of the per-run ratios to the floor run just before it."""
+
+
+def _elapsed_ms(run: Callable[[int], None], n: int) -> float:
+    start = time.perf_counter()
+    run(n)
+    return (time.perf_counter() - start) * 1000
+
+
+def median_ms(run: Callable[[int], None], runs: int, before: Callable[[], None] | None = None,
+              floor: Callable[[int], None] | None = None) -> Timing:
+    """The median of ``runs`` runs of ``run`` (after one that warms the OS cache and bytecode),
+    each after ``before``; with ``floor``, a floor run before each, for the ratio."""
+    samples, floors = [], []
     for n in range(runs + 1):
         if before:
             before()
-        start = time.perf_counter()
-        run(n)
-        if n:  # the first run warms the OS cache and bytecode
-            samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+        floor_ms = _elapsed_ms(floor, n) if floor else None
+        ms = _elapsed_ms(run, n)
+        if n:
+            samples.append(ms)
+            if floor_ms is not None:
+                floors.append(floor_ms)
+    if not floors:
+        return Timing(statistics.median(samples))
+    return Timing(statistics.median(samples), statistics.median(floors),
+                  statistics.median(ms / f for ms, f in zip(samples, floors, strict=True)))
 
 
 def command(argv: Sequence[str], cwd: str, env: dict[str, str], stdin: str | None = None) -> Callable[[int], None]:
@@ -67,6 +92,11 @@ def command(argv: Sequence[str], cwd: str, env: dict[str, str], stdin: str | Non
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
     return run
+
+
+def alternating(*runs: Callable[[int], None]) -> Callable[[int], None]:
+    """Run n is ``runs[n % len(runs)]`` (a write that undoes the one before, so each changes something)."""
+    return lambda n: runs[n % len(runs)](n)
 
 
 def add_files(repo: str, env: dict[str, str], count: int = 5000) -> None:
@@ -238,10 +268,11 @@ def import_tasks(count: int, env: dict[str, str], root: str) -> tuple[float, int
     return elapsed, git_size(repo, env) - before
 
 
-def peers(count: int, root: str, env: dict[str, str], runs: int) -> list[tuple[str, float]]:
+def peers(count: int, root: str, env: dict[str, str], runs: int, floor: Callable[[int], None]
+          ) -> list[tuple[str, Timing]]:
     """Taskwarrior's and Task Master's equivalents on the same task count, where installed
     (Task Master takes seconds a command: at most three runs of each)."""
-    rows: list[tuple[str, float]] = []
+    rows: list[tuple[str, Timing]] = []
     if not shutil.which("task"):
         print("Taskwarrior (task) is not installed: no side-by-side figures", file=sys.stderr)
     else:
@@ -257,7 +288,7 @@ def peers(count: int, root: str, env: dict[str, str], runs: int) -> list[tuple[s
         subprocess.run(["task", "import", os.path.join(data, "import.json")], env=tw_env, capture_output=True, check=True)
         for name, argv in (("task next", ["task", "next"]), ("task list", ["task", "list"]),
                            ("task add", ["task", "add", "bench"])):
-            rows.append((f"Taskwarrior: {name}", median_ms(command(argv, data, tw_env), runs)))
+            rows.append((f"Taskwarrior: {name}", median_ms(command(argv, data, tw_env), runs, floor=floor)))
     if not shutil.which("task-master"):
         print("Task Master (task-master) is not installed: no side-by-side figures", file=sys.stderr)
     else:
@@ -273,7 +304,7 @@ def peers(count: int, root: str, env: dict[str, str], runs: int) -> list[tuple[s
         for name, argv in (("task-master next", ["task-master", "next"]), ("task-master list", ["task-master", "list"]),
                            ("task-master add-task (manual)", ["task-master", "add-task", "--title", "bench",
                                                               "--description", "bench task"])):
-            rows.append((f"Task Master: {name}", median_ms(command(argv, project, tm_env), min(runs, 3))))
+            rows.append((f"Task Master: {name}", median_ms(command(argv, project, tm_env), min(runs, 3), floor=floor)))
     return rows
 
 
@@ -289,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = sealed_env(home)
     os.environ.update(env)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    results: dict[int, list[tuple[str, float]]] = {}
+    results: dict[int, list[tuple[str, Timing]]] = {}
     try:
         for count in args.tasks:
             repo = os.path.join(root, f"repo-{count}")
@@ -300,36 +331,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             add_sessions(repo)
             print(f"built {count} tasks, 200 sessions, 5,000 files in {time.perf_counter() - start:.1f} s",
                   file=sys.stderr)
-            rows: list[tuple[str, float]] = [("floor", median_ms(command(FLOOR, repo, env), args.runs))]
+            floor_run = command(FLOOR, repo, env)
+
+            def timed(run: Callable[[int], None], before: Callable[[], None] | None = None,
+                      floor_run: Callable[[int], None] = floor_run) -> Timing:
+                return median_ms(run, args.runs, before, floor_run)
+
+            rows: list[tuple[str, Timing]] = [("floor", median_ms(floor_run, args.runs))]
             for name, cmd in (("status", ["status"]), ("tasks next --json", ["tasks", "next", "--json"]),
                               ("tasks list", ["tasks", "list"]), ("context", ["context"])):
                 run = command(codex(*cmd), repo, env)
                 if name != "context":  # relative ages: context is never a kept answer
-                    rows.append((f"{name} (kept answer)", median_ms(run, args.runs)))
-                rows.append((f"{name} (parsed cache warm)", median_ms(run, args.runs, clear_cache(repo, True))))
-                rows.append((f"{name} (after tasks add)", median_ms(run, args.runs, after_task_write(repo, env))))
-                rows.append((f"{name} (after tasks complete/reopen)", median_ms(run, args.runs, after_completion(repo, env))))
-                rows.append((f"{name} (no cache)", median_ms(run, args.runs, clear_cache(repo, False))))
-            rows.append(("tasks add", median_ms(command(codex("tasks", "add", "Bench write"), repo, env), args.runs)))
+                    rows.append((f"{name} (kept answer)", timed(run)))
+                rows.append((f"{name} (parsed cache warm)", timed(run, clear_cache(repo, True))))
+                rows.append((f"{name} (after tasks add)", timed(run, after_task_write(repo, env))))
+                rows.append((f"{name} (after tasks complete/reopen)", timed(run, after_completion(repo, env))))
+                rows.append((f"{name} (no cache)", timed(run, clear_cache(repo, False))))
+            rows.append(("tasks add", timed(command(codex("tasks", "add", "Bench write"), repo, env))))
             target = subprocess.run(codex("tasks", "add", "Bench start target"), cwd=repo, env=env, check=True,
                                     capture_output=True, text=True).stdout.strip()
-            flips = (command(codex("tasks", "start", target), repo, env),
-                     command(codex("tasks", "block", target, "--reason", "bench"), repo, env))
-            rows.append(("tasks start / block", median_ms(lambda n, f=flips: f[n % 2](n), args.runs)))
-            rows.append(("session log", median_ms(command(codex("session", "log", "Bench turn"), repo, env), args.runs)))
-            plans = (command(codex("plan", "sync", "-"), repo, env, PLAN_B),
-                     command(codex("plan", "sync", "-"), repo, env, PLAN_A))
-            rows.append(("plan sync (a change)", median_ms(lambda n, p=plans: p[n % 2](n), args.runs)))
+            flips = alternating(command(codex("tasks", "start", target), repo, env),
+                                command(codex("tasks", "block", target, "--reason", "bench"), repo, env))
+            rows.append(("tasks start / block", timed(flips)))
+            rows.append(("session log", timed(command(codex("session", "log", "Bench turn"), repo, env))))
+            plans = alternating(command(codex("plan", "sync", "-"), repo, env, PLAN_B),
+                                command(codex("plan", "sync", "-"), repo, env, PLAN_A))
+            rows.append(("plan sync (a change)", timed(plans)))
             for name, ms in one_command_in_process(repo, env, args.runs).items():
-                rows.append((f"in-process, one command: {name}", ms))
+                rows.append((f"in-process, one command: {name}", Timing(ms)))
             for name, ms in in_process_writes(repo, args.runs).items():
-                rows.append((f"in-process, repeated (MCP server): {name}", ms))
+                rows.append((f"in-process, repeated (MCP server): {name}", Timing(ms)))
             with_hooks = switch_round_trips(repo, env, True)
             without = switch_round_trips(repo, env, False)
-            rows.append(("10 git switch round trips, hooks", with_hooks))
-            rows.append(("10 git switch round trips, no hooks", without))
-            rows.append(("hook cost per switch", (with_hooks - without) / 20))
-            rows.extend(peers(count, root, env, args.runs))
+            rows.append(("10 git switch round trips, hooks", Timing(with_hooks)))
+            rows.append(("10 git switch round trips, no hooks", Timing(without)))
+            rows.append(("hook cost per switch", Timing((with_hooks - without) / 20)))
+            rows.extend(peers(count, root, env, args.runs, floor_run))
             results[count] = rows
         imports = [(n, *import_tasks(n, env, root)) for n in (2000, 10000)]
     finally:
@@ -338,13 +375,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             shutil.rmtree(root, ignore_errors=True)
 
-    print(f"\nmedian of {args.runs} cold runs; Python {sys.version.split()[0]}; ratios to the floor of the same run\n")
+    print(f"\nmedian of {args.runs} cold runs; Python {sys.version.split()[0]}; each ratio is the median of its runs'"
+          " ratios to a floor run timed just before each (the floor column: their median)\n")
     for count, rows in results.items():
-        floor = rows[0][1]
-        print(f"| {count} tasks | ms | x floor |\n|---|---:|---:|")
-        for name, ms in rows:
-            ratio = "" if name.startswith(("in-process", "10 git")) else f"{ms / floor:.2f}x"
-            print(f"| {name} | {ms:.1f} | {ratio} |")
+        floor = rows[0][1].ms
+        print(f"| {count} tasks | ms | floor ms | x floor |\n|---|---:|---:|---:|")
+        for name, timing in rows:
+            ratio = timing.ratio if timing.ratio is not None else None if name.startswith(("in-process", "10 git")) \
+                else timing.ms / floor
+            print(f"| {name} | {timing.ms:.1f} | {'' if timing.floor_ms is None else f'{timing.floor_ms:.1f}'} | "
+                  f"{'' if ratio is None else f'{ratio:.2f}x'} |")
         print()
     print("| bulk import | s | .git growth after git gc |\n|---|---:|---:|")
     for count, ms, growth in imports:
