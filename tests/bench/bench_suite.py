@@ -230,15 +230,22 @@ def in_process_writes(repo: str, runs: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in out.items()}
 
 
-def switch_round_trips(repo: str, env: dict[str, str], hooks: bool, trips: int = 10) -> float:
-    """Total ms of ``trips`` switch round trips main -> other -> main."""
-    hooks_path = [] if hooks else ["-c", "core.hooksPath=/dev/null"]
+def switch_round_trips(repo: str, env: dict[str, str], floor: Callable[[int], None], trips: int = 10
+                       ) -> tuple[float, float, float]:
+    """Total ms of ``trips`` switch round trips main -> other -> main with the hooks and as many
+    without, interleaved (one of each, then a floor run, per trip), and the floor's median."""
     subprocess.run(["git", "branch", "-f", "bench-other"], cwd=repo, env=env, check=True)
-    start = time.perf_counter()
-    for _ in range(trips):
-        for branch in ("bench-other", "main"):
-            subprocess.run(["git", *hooks_path, "switch", "-q", branch], cwd=repo, env=env, check=True)
-    return (time.perf_counter() - start) * 1000
+    totals = {True: 0.0, False: 0.0}
+    floors = []
+    for n in range(trips):
+        for hooks in (True, False):
+            start = time.perf_counter()
+            for branch in ("bench-other", "main"):
+                subprocess.run(["git", *([] if hooks else ["-c", "core.hooksPath=/dev/null"]), "switch", "-q", branch],
+                               cwd=repo, env=env, check=True)
+            totals[hooks] += (time.perf_counter() - start) * 1000
+        floors.append(_elapsed_ms(floor, n))
+    return totals[True], totals[False], statistics.median(floors)
 
 
 def git_size(repo: str, env: dict[str, str]) -> int:
@@ -361,11 +368,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows.append((f"in-process, one command: {name}", Timing(ms)))
             for name, ms in in_process_writes(repo, args.runs).items():
                 rows.append((f"in-process, repeated (MCP server): {name}", Timing(ms)))
-            with_hooks = switch_round_trips(repo, env, True)
-            without = switch_round_trips(repo, env, False)
+            with_hooks, without, floor_ms = switch_round_trips(repo, env, floor_run)
             rows.append(("10 git switch round trips, hooks", Timing(with_hooks)))
             rows.append(("10 git switch round trips, no hooks", Timing(without)))
-            rows.append(("hook cost per switch", Timing((with_hooks - without) / 20)))
+            per_switch = (with_hooks - without) / 20
+            rows.append(("hook cost per switch", Timing(per_switch, floor_ms, per_switch / floor_ms)))
             rows.extend(peers(count, root, env, args.runs, floor_run))
             results[count] = rows
         imports = [(n, *import_tasks(n, env, root)) for n in (2000, 10000)]
