@@ -10,7 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import git
+from gitmem.services import context
 from gitmem.services.context import age, epoch
+from gitmem.services.workspace import Workspace
 
 
 def test_brief_shows_work_follow_ups_and_last_session(initialised: Path, cli) -> None:
@@ -94,3 +96,25 @@ def test_ages_count_from_the_stamp_as_the_calendar_does(moment: datetime) -> Non
 def test_a_malformed_stamp_has_no_age() -> None:
     for stamp in ("", "yesterday", "2026-13-01T00:00:00Z", "2026-12-01 10:00:00Z", "2026-12-01T10:00:00+00:00"):
         assert age(stamp, 0.0) == "unknown age"
+
+
+def test_the_brief_is_the_longest_prefix_of_the_ranked_items_that_fits(initialised: Path, cli) -> None:
+    """Lines past those that cannot fit are never formatted; the brief is still exactly the
+    most important items, in order of importance, whose rendering fits the budget."""
+    ids = [cli("tasks", "add", f"task number {n} " + "x" * (n % 7) * 9, "--priority", str(n % 3)).out.strip()
+           for n in range(40)]
+    for n in range(0, 40, 5):
+        cli("tasks", "start", ids[n])
+    cli("tasks", "dep", "add", ids[1], "--on", ids[2])
+    cli("session", "log", "a turn", "--follow-up", "check the parser")
+    ws = Workspace.open(str(initialised))
+    for budget in (120, 400, 900, 2500, 6000):
+        header, items, cut = context.gather(ws, cap=budget // 12 + 1)
+        ranked = sorted(items, key=lambda i: -i.importance)
+        fits = [k for k in range(len(ranked) + 1)
+                if len(context.render(header, ranked[:k], len(ranked) - k + cut)) <= budget]
+        found = context.brief(ws, budget)
+        best = max(fits, default=0)
+        assert found.omitted == len(ranked) - best + cut, budget
+        if fits:
+            assert found.text == context.render(header, ranked[:best], len(ranked) - best + cut), budget

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 from gitmem.models import Session
@@ -28,10 +29,19 @@ _SECTIONS = ("In progress", "Ready next", "Blocked", "Open follow-ups", "Last se
 
 @dataclass
 class Item:
+    """One line of the brief. A task line is formatted when first read: a brief keeps only
+    the most important items that fit, and formats no line past those."""
+
     section: str
-    text: str
+    line: str | Callable[[], str]
     importance: float
     data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self.line, str):
+            self.line = self.line()
+        return self.line
 
 
 @dataclass
@@ -134,6 +144,19 @@ def recent_sessions(snap: Snapshot) -> list[SessionDigest]:
     return out
 
 
+def _doing_line(row: Row, now: float) -> str:
+    return _line(row, f" (updated {age(row.updated_at, now)})")
+
+
+def _ready_line(row: Row) -> str:
+    return _line(row, f" P{row.priority}")
+
+
+def _blocked_line(row: Row) -> str:
+    why = row.block_reason if row.blocked and row.block_reason else "; ".join(row.reasons)
+    return _line(row, f": {flat(why)[:160]}")
+
+
 def _line(row: Row, extra: str = "") -> str:
     title = flat(row.title)
     if len(title) > 120:
@@ -149,12 +172,11 @@ def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Item], int]:
     items: list[Item] = []
     cut = sum(max(0, total - cap) for total in found.totals)
     for n, r in enumerate(found.doing[:cap]):
-        items.append(Item("In progress", _line(r, f" (updated {age(r.updated_at, now)})"), 100 - n, {"id": r.id}))
+        items.append(Item("In progress", partial(_doing_line, r, now), 100 - n, {"id": r.id}))
     for n, r in enumerate(found.ready[:cap]):
-        items.append(Item("Ready next", _line(r, f" P{r.priority}"), _rank(n, 80, 30), {"id": r.id}))
+        items.append(Item("Ready next", partial(_ready_line, r), _rank(n, 80, 30), {"id": r.id}))
     for n, r in enumerate(found.blocked[:cap]):
-        why = r.block_reason if r.blocked and r.block_reason else "; ".join(r.reasons)
-        items.append(Item("Blocked", _line(r, f": {flat(why)[:160]}"), _rank(n, 50, 20), {"id": r.id}))
+        items.append(Item("Blocked", partial(_blocked_line, r), _rank(n, 50, 20), {"id": r.id}))
     sessions = recent_sessions(snap)
     n = 0
     for s in sessions:
@@ -195,8 +217,14 @@ def brief(ws: Workspace, budget: int = DEFAULT_BUDGET) -> Brief:
     def size(keep: int) -> int:
         return len(render(header, ranked[:keep], len(ranked) - keep + cut))
 
+    # Every item kept takes its line and a line break: past the first items whose lines alone
+    # exceed the budget, no more can be kept (and their lines are never formatted).
+    high, used = 0, 0
+    while high < len(ranked) and used <= budget:
+        used += len(ranked[high].text) + 1
+        high += 1
     # The length grows with every item kept, so the most that fit is found by bisection.
-    low, high = 0, len(ranked)
+    low = 0
     while low < high:
         middle = (low + high + 1) // 2
         if size(middle) <= budget:
