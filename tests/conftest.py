@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,3 +95,32 @@ def run_git_codex(cwd: Path, *args: str, input: str | None = None) -> subprocess
 
 def memory_tip(repo: Path, branch: str = "main") -> str:
     return git(repo, "rev-parse", f"refs/codex/branches/{branch}").strip()
+
+
+def plant_all(repo: Path, ref: str, changes: Mapping[str, bytes | None], message: str = "crafted") -> str:
+    """A commit on top of ``ref`` (by plumbing: no gitmem) whose tree has each path set to its
+    bytes (None: removed); ``ref`` moves to it."""
+    tip = git(repo, "rev-parse", ref).strip()
+    index = str(repo.parent / "crafted.index")
+    os.environ["GIT_INDEX_FILE"] = index
+    try:
+        git(repo, "-c", "core.hooksPath=/dev/null", "read-tree", f"{tip}^{{tree}}")
+        for path, data in changes.items():
+            if data is None:
+                git(repo, "update-index", "--force-remove", path)
+            else:
+                blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo, input=data,
+                                      capture_output=True, check=True).stdout.decode().strip()
+                git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}")
+        tree = git(repo, "write-tree").strip()
+    finally:
+        del os.environ["GIT_INDEX_FILE"]
+        Path(index).unlink(missing_ok=True)
+    commit = git(repo, "commit-tree", tree, "-p", tip, "-m", message).strip()
+    git(repo, "update-ref", ref, commit, tip)
+    return commit
+
+
+def plant(repo: Path, ref: str, path: str, data: bytes | None, message: str = "crafted") -> str:
+    """``plant_all`` of one path."""
+    return plant_all(repo, ref, {path: data}, message)

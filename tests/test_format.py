@@ -4,12 +4,10 @@ same commit, losing nothing; merges bring format 1 memories in; newer formats ar
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Result, git, memory_tip
+from conftest import Result, git, memory_tip, plant, plant_all
 
 Cli = Callable[..., Result]
 MEMORY = "refs/codex/branches/main"
@@ -27,26 +25,15 @@ def task_blobs(repo: Path, rev: str) -> dict[str, tuple[str, str]]:
 def as_format_1(repo: Path, ref: str) -> str:
     """Rewrite the memory at ``ref`` as an earlier gitmem wrote it (a new commit on top):
     tasks at ``tasks/<two id characters>/``, ``format = 1`` in meta.toml."""
-    tip = memory_tip(repo, ref.rsplit("/", 1)[-1])
-    index = str(repo.parent / "format1.index")
-    os.environ["GIT_INDEX_FILE"] = index
-    try:
-        git(repo, "read-tree", f"{tip}^{{tree}}")
-        for task_id, (path, blob) in task_blobs(repo, tip).items():
-            git(repo, "update-index", "--force-remove", path)
-            git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},tasks/{task_id[2:4]}/{task_id}.toml")
-        meta = git(repo, "show", f"{tip}:meta.toml").replace("format = 2\n", "format = 1\n")
-        assert "format = 1\n" in meta
-        blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo, input=meta.encode(),
-                              capture_output=True, check=True).stdout.decode().strip()
-        git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},meta.toml")
-        tree = git(repo, "write-tree").strip()
-    finally:
-        del os.environ["GIT_INDEX_FILE"]
-        Path(index).unlink(missing_ok=True)
-    commit = git(repo, "commit-tree", tree, "-p", tip, "-m", "written by gitmem with format 1").strip()
-    git(repo, "update-ref", ref, commit, tip)
-    return commit
+    tip = git(repo, "rev-parse", ref).strip()
+    changes: dict[str, bytes | None] = {}
+    for task_id, (path, _) in task_blobs(repo, tip).items():
+        changes[path] = None
+        changes[f"tasks/{task_id[2:4]}/{task_id}.toml"] = git(repo, "show", f"{tip}:{path}").encode()
+    meta = git(repo, "show", f"{tip}:meta.toml").replace("format = 2\n", "format = 1\n")
+    assert "format = 1\n" in meta
+    changes["meta.toml"] = meta.encode()
+    return plant_all(repo, ref, changes, "written by gitmem with format 1")
 
 
 def listed(cli: Cli) -> dict[str, str]:
@@ -121,18 +108,7 @@ def test_a_newer_format_is_refused_with_a_hint(initialised: Path, cli: Cli) -> N
     cli("tasks", "add", "kept")
     tip = as_format_1(initialised, MEMORY)
     meta = git(initialised, "show", f"{tip}:meta.toml").replace("format = 1\n", "format = 3\n")
-    index = str(initialised.parent / "format3.index")
-    os.environ["GIT_INDEX_FILE"] = index
-    try:
-        git(initialised, "read-tree", f"{tip}^{{tree}}")
-        blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=initialised, input=meta.encode(),
-                              capture_output=True, check=True).stdout.decode().strip()
-        git(initialised, "update-index", "--add", "--cacheinfo", f"100644,{blob},meta.toml")
-        tree = git(initialised, "write-tree").strip()
-    finally:
-        del os.environ["GIT_INDEX_FILE"]
-    newer = git(initialised, "commit-tree", tree, "-p", tip, "-m", "a newer gitmem").strip()
-    git(initialised, "update-ref", MEMORY, newer, tip)
+    newer = plant(initialised, MEMORY, "meta.toml", meta.encode(), "a newer gitmem")
     for args in (("tasks", "list"), ("tasks", "add", "refused")):
         err = cli(*args, expect=1).err
         assert "memory format 3" in err and "upgrade gitmem" in err

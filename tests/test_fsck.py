@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Result, git, memory_tip
+from conftest import Result, git, memory_tip, plant
 
 Cli = Callable[..., Result]
 MEMORY = "refs/codex/branches/main"
-
-
-def plant(repo: Path, ref: str, path: str, data: bytes | None, message: str = "crafted") -> str:
-    """A commit on top of ``ref`` whose tree has ``path`` set to ``data`` (None: removed)."""
-    tip = git(repo, "rev-parse", ref).strip()
-    index = str(repo.parent / "crafted.index")
-    env_git = ["-c", "core.hooksPath=/dev/null"]
-    os.environ["GIT_INDEX_FILE"] = index
-    try:
-        git(repo, *env_git, "read-tree", f"{tip}^{{tree}}")
-        if data is None:
-            git(repo, "update-index", "--force-remove", path)
-        else:
-            blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo, input=data,
-                                  capture_output=True, check=True).stdout.decode().strip()
-            git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}")
-        tree = git(repo, "write-tree").strip()
-    finally:
-        del os.environ["GIT_INDEX_FILE"]
-        Path(index).unlink(missing_ok=True)
-    commit = git(repo, "commit-tree", tree, "-p", tip, "-m", message).strip()
-    git(repo, "update-ref", ref, commit, tip)
-    return commit
 
 
 def task_file(task_id: str) -> str:

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_fsck import plant
 
-from conftest import Result
+from conftest import Result, plant
 from gitmem.errors import GitmemError
 from gitmem.store import claims, notes, records, sessions
 
