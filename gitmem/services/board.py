@@ -220,7 +220,8 @@ def _carry(snap: Snapshot) -> Board | None:
         if old_snap is None:
             return None
         commit = parents[0]
-        kept, old = old_snap.kept_derived(BOARD), old_snap.kept_derived(graph.OVERVIEW)
+        old = old_snap.kept_derived(graph.OVERVIEW)  # the smaller file first: no board is read in vain
+        kept = old_snap.kept_derived(BOARD) if old is not None else None
         if kept is not None and old is not None:
             break
     else:
