@@ -4,7 +4,11 @@
 # gitmem's part never fails the git command and prints at most one line; the replaced
 # hook (@HOOK@.gitmem-orig) runs first with the same arguments and stdin, and its exit
 # status is this hook's exit status.
+# The Python that installed gitmem, started so that only installed code can run: -P keeps the
+# current directory (the work tree, which any checked-out branch controls) off sys.path and -E
+# ignores PYTHON* variables; -I also drops the user's site-packages when gitmem is not there.
 GITMEM_PYTHON=@PYTHON@
+GITMEM_FLAGS='@FLAGS@'
 hook_dir=$(dirname "$0")
 orig="$hook_dir/@HOOK@.gitmem-orig"
 status=0
@@ -47,12 +51,12 @@ gitmem_part() {
     post-rewrite)
         [ -n "$stdin_copy" ] || return 0
         [ "$(git config --bool codex.enabled 2>/dev/null)" = false ] && return 0
-        "$GITMEM_PYTHON" -m gitmem hook @HOOK@ "$@" <"$stdin_copy"
+        "$GITMEM_PYTHON" $GITMEM_FLAGS -m gitmem hook @HOOK@ "$@" <"$stdin_copy"
         return 0
         ;;
     esac
     [ "$(git config --bool codex.enabled 2>/dev/null)" = false ] && return 0
-    "$GITMEM_PYTHON" -m gitmem hook @HOOK@ "$@" </dev/null
+    "$GITMEM_PYTHON" $GITMEM_FLAGS -m gitmem hook @HOOK@ "$@" </dev/null
 }
 gitmem_part "$@" || true
 [ -n "$stdin_copy" ] && rm -f "$stdin_copy"

@@ -180,7 +180,7 @@ def test_a_checkout_runs_gitmem_only_for_a_branch_without_memory(project: Path, 
     assert verifies() == 1
     assert not calls.exists()
     git(project, "switch", "-q", "-c", "fresh")
-    assert calls.read_text().split()[:4] == ["-m", "gitmem", "hook", "post-checkout"]
+    assert calls.read_text().split()[:5] == ["-I", "-m", "gitmem", "hook", "post-checkout"]
     assert len(calls.read_text().splitlines()) == 1
 
 

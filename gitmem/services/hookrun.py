@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from gitmem.services import drift, rewrite
+from gitmem.services import drift, hooks, rewrite
 from gitmem.services.workspace import Workspace
 from gitmem.store import events
 
@@ -27,6 +27,8 @@ def run(path: str, name: str, args: list[str], stdin: str) -> str | None:
     started = time.perf_counter()
     args = framework_args(name, args)
     ws = Workspace.open(path)
+    if hooks.refresh(ws.repo, name):
+        events.record(ws.repo, "hook-refreshed", hook=name)
     if not ws.enabled or not ws.initialised:
         return None
     done: list[str] = []

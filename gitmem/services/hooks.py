@@ -34,9 +34,50 @@ def hooks_dir(repo: Repo) -> str:
     return path
 
 
+def python_flags() -> str:
+    """How the shims start Python so that nothing the repository holds can be imported.
+
+    ``-I`` (isolated: no current directory, no PYTHON* variables, no user site-packages)
+    unless gitmem itself lives in the user's site-packages (``pip install --user``); then
+    ``-E -P``, which still keeps the work tree off ``sys.path``."""
+    import site
+
+    here = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    user = os.path.realpath(site.getusersitepackages())
+    return "-E -P" if (here + os.sep).startswith(user + os.sep) else "-I"
+
+
 def render(hook: str) -> str:
     template = resources.files("gitmem.hooks").joinpath("shim.sh").read_text(encoding="utf-8")
-    return template.replace("@HOOK@", hook).replace("@PYTHON@", shlex.quote(sys.executable))
+    return (template.replace("@HOOK@", hook).replace("@PYTHON@", shlex.quote(sys.executable))
+            .replace("@FLAGS@", python_flags()))
+
+
+def shim_python(text: str) -> str | None:
+    """The interpreter a shim names (its ``GITMEM_PYTHON=`` line), if it names one."""
+    for line in text.splitlines():
+        if line.startswith("GITMEM_PYTHON="):
+            try:
+                words = shlex.split(line[len("GITMEM_PYTHON="):])
+            except ValueError:
+                return None
+            return words[0] if words else None
+    return None
+
+
+def refresh(repo: Repo, hook: str) -> bool:
+    """Rewrite an installed shim that an older gitmem rendered (called from the hook itself)."""
+    try:
+        path = os.path.join(hooks_dir(repo), hook)
+    except GitmemError:
+        return False
+    if not is_shim(path):
+        return False
+    with open(path, encoding="utf-8") as fh:
+        if fh.read() == render(hook):
+            return False
+    _write(path, render(hook))
+    return True
 
 
 def is_shim(path: str) -> bool:
@@ -51,7 +92,7 @@ def is_shim(path: str) -> bool:
 class HookState:
     hook: str
     state: str
-    """installed | missing | foreign | wrapped"""
+    """installed | outdated | broken | missing | foreign | wrapped"""
     chained: bool
     detail: str = ""
 
@@ -115,7 +156,7 @@ def status(repo: Repo) -> list[HookState]:
         path = os.path.join(directory, hook)
         chained = os.path.lexists(path + ORIG_SUFFIX)
         if is_shim(path):
-            states.append(HookState(hook, "installed", chained))
+            states.append(_shim_state(path, hook, chained))
             continue
         wrapped = [n for n in sorted(os.listdir(directory)) if n.startswith(hook + ".") and not n.endswith(ORIG_SUFFIX)
                    and is_shim(os.path.join(directory, n))] if os.path.isdir(directory) else []
@@ -130,3 +171,15 @@ def status(repo: Repo) -> list[HookState]:
         else:
             states.append(HookState(hook, "missing", chained))
     return states
+
+
+def _shim_state(path: str, hook: str, chained: bool) -> HookState:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        text = fh.read()
+    python = shim_python(text)
+    if not python or not os.access(python, os.X_OK):
+        return HookState(hook, "broken", chained, f"the Python it runs ({python or 'none named'}) is gone; gitmem's part "
+                         "does nothing until 'git codex hooks install' names this one")
+    if text != render(hook):
+        return HookState(hook, "outdated", chained, "rendered by another gitmem; 'git codex hooks install' updates it")
+    return HookState(hook, "installed", chained)
