@@ -64,5 +64,9 @@ class ConcurrentUpdate(GitmemError):
     """A compare-and-swap kept failing after every retry."""
 
 
+class LeftOut(GitmemError):
+    """Part of what came from a remote failed the checks and was left out (the rest landed)."""
+
+
 class Disabled(GitmemError):
     """``codex.enabled`` is false."""

@@ -344,15 +344,15 @@ def assert_reported(err: str, problem: str) -> None:
 
 @pytest.mark.parametrize("problem", sorted(PROBLEMS))
 def test_bad_remote_memory_is_reported_and_left_out(team: Team, problem: str) -> None:
-    """Exit status decided: 0. A bad remote ref is not the user's failure; the rest of the
-    fetch (claims, notes, other refs) still merges, and the report is on stderr."""
+    """Exit status 1, as git fetch when it rejects a ref: the rest of the fetch (claims,
+    notes, other refs) still merges, and the report (ref, path, why) is on stderr."""
     a = team.clone("a")
     team.add(a, "Local work")
     team(a, "push")
     publish_bad_memory(team, problem)
 
     before = (rev(a, MEMORY), rev(a, CLAIMS), rev(a, NOTES))
-    result = team(a, "fetch")
+    result = team(a, "fetch", expect=1)
     no_traceback(result)
     assert_reported(result.err, problem)
     assert (rev(a, MEMORY), rev(a, CLAIMS), rev(a, NOTES)) == before
@@ -362,7 +362,7 @@ def test_bad_remote_memory_is_reported_and_left_out(team: Team, problem: str) ->
     assert team.show(a, new)["title"] == "Still works"
     listed = team(a, "tasks", "list")
     assert "Local work" in listed.out and "Still works" in listed.out
-    again = team(a, "fetch")
+    again = team(a, "fetch", expect=1)
     assert BAD_TASK not in task_ids(a)
     no_traceback(again)
     # A fresh clone's init leaves it out as well and still starts.
@@ -405,7 +405,7 @@ def test_garbage_claims_and_notes_refs_are_reported_and_left_out(team: Team) -> 
 
     before = trees(a)
     claims_before = rev(a, CLAIMS)
-    result = team(a, "fetch")
+    result = team(a, "fetch", expect=1)
     no_traceback(result)
     assert f"claims/{task}.toml" in result.err, result.err
     assert "refs/notes/codex-remotes/origin" in result.err and head in result.err, result.err

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from gitmem.commands.common import CONTEXT, json_option, workspace
-from gitmem.output import emit, emit_json, note
+from gitmem.errors import LeftOut
+from gitmem.output import emit, emit_json, flat, note
 from gitmem.services import sync as svc
 from gitmem.services.workspace import Workspace
 
@@ -16,15 +17,20 @@ def _report(report: svc.SyncReport, as_json: bool) -> None:
                            "pushed": report.pushed, "problems": report.problems, "lost_claims": report.lost_claims})
     else:
         for line in report.merged:
-            emit(f"merged  {line}")
+            emit(f"merged  {flat(line)}")
         for ref in report.pushed:
             emit(f"pushed  {ref}")
         for line in report.lost_claims:
-            note(f"gitmem: claim lost: {line}")
+            note(f"gitmem: claim lost: {flat(line)}")
         for line in report.problems:
-            note(f"gitmem: left out (invalid): {line}")
+            note(f"gitmem: left out (invalid): {flat(line)}")
         if not (report.merged or report.pushed or report.problems):
             note("memory already up to date")
+    if report.problems:
+        # As git fetch does when it rejects a ref: the rest landed, but the command did not do all it was asked.
+        raise LeftOut(f"{len(report.problems)} problem(s) in {flat(report.remote)}'s memory: those refs were left out, "
+                      "the rest was merged",
+                      hint="ask whoever pushed them to run 'git codex fsck'; local memory is unchanged by what was left out")
 
 
 remote_argument = click.argument("remote", required=False)

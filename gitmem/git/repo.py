@@ -47,6 +47,18 @@ class CommitInfo(NamedTuple):
     time: int
 
 
+class TreeEntry(NamedTuple):
+    """One entry of a tree walk: the path (undecodable bytes kept as surrogates), id, mode."""
+
+    path: str
+    oid: str
+    mode: int
+
+
+class TooLarge(Exception):
+    """A walk met more entries or commits than its limit."""
+
+
 class Repo:
     """A git repository opened once and passed down through the layers."""
 
@@ -314,6 +326,36 @@ class Repo:
                     stack.append((name, self._tree(child.id, name)))
                 else:
                     yield name, str(child.id)
+
+    def walk_tree(self, tree: str, limit: int) -> list[TreeEntry]:
+        """Every entry under ``tree``, subtrees included (never submodules), as git stores it;
+        raises TooLarge past ``limit`` entries."""
+        out: list[TreeEntry] = []
+        stack = [("", self._tree(tree))]
+        while stack:
+            prefix, obj = stack.pop()
+            for child in obj:
+                name = (child.raw_name or b"").decode("utf-8", "surrogateescape")
+                path = f"{prefix}/{name}" if prefix else name
+                out.append(TreeEntry(path, str(child.id), int(child.filemode)))
+                if len(out) > limit:
+                    raise TooLarge(f"more than {limit} tree entries")
+                if child.filemode == _TREE:
+                    stack.append((path, self._tree(child.id, path)))
+        return out
+
+    def history_shape(self, old: str | None, new: str, limit: int) -> int:
+        """The most parents of any commit in ``old..new``; raises TooLarge past ``limit`` commits."""
+        walker = self._raw.walk(pygit2.Oid(hex=new), pygit2.enums.SortMode.NONE)
+        if old is not None:
+            with contextlib.suppress(KeyError, ValueError, pygit2.GitError):
+                walker.hide(pygit2.Oid(hex=old))
+        most = 0
+        for count, commit in enumerate(walker, 1):
+            if count > limit:
+                raise TooLarge(f"more than {limit} new commits")
+            most = max(most, len(commit.parent_ids))
+        return most
 
     def read_blob(self, oid: str) -> bytes:
         # From the object database: a Blob object reads the object again for its data

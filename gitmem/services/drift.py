@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gitmem.errors import MALFORMED, GitmemError
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store import aliases, events, local
 from gitmem.store.refnames import remote_memory_ref
@@ -126,7 +127,10 @@ def fold_upstream(ws: Workspace) -> list[str]:
     from gitmem.services.sync import SyncReport, merge_remote_memory
 
     report = SyncReport(remote)
-    merge_remote_memory(ws, remote, branch, report)
+    try:
+        merge_remote_memory(ws, remote, branch, report, quiet_if_known=True)
+    except (GitmemError, *MALFORMED) as exc:  # no remote may make a local command fail
+        report.problems.append(f"{remote_memory_ref(remote, branch)}: {getattr(exc, 'message', None) or exc}")
     return [f"merged the memory of {line}" for line in report.merged] + [f"left out (invalid): {p}" for p in report.problems]
 
 

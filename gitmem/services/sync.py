@@ -9,6 +9,7 @@ from gitmem.constants import CLAIMS_REF, MEMORY_PREFIX, NOTES_REF, REMOTE_PREFIX
 from gitmem.errors import MALFORMED, ConcurrentUpdate, GitmemError, InvalidInput
 from gitmem.git import transport
 from gitmem.git.repo import Repo
+from gitmem.output import flat
 from gitmem.services import trust
 from gitmem.services.merging import merge_into
 from gitmem.services.workspace import Workspace
@@ -77,8 +78,11 @@ def not_a_commit(repo: Repo, ref: str, tip: str) -> str | None:
     return None
 
 
-def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncReport) -> None:
-    """Check the fetched memory of ``remote/branch``, then merge it into each local follower."""
+def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncReport, *, quiet_if_known: bool = False) -> None:
+    """Check the fetched memory of ``remote/branch``, then merge it into each local follower.
+
+    A tip refused once stays refused (and is not read again) until the remote ref moves;
+    ``quiet_if_known`` leaves such a known refusal out of the report (the lazy fold says it once)."""
     repo = ws.repo
     tracking = remote_memory_ref(remote, branch)
     tip = repo.ref_target(tracking)
@@ -91,14 +95,20 @@ def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncRep
         local_tip = repo.ref_target(target)
         if local_tip == tip or (local_tip and repo.is_ancestor(tip, local_tip)):
             continue
+        if (known := trust.refusal(repo, tracking, tip)) is not None:
+            if not quiet_if_known:
+                report.problems.extend(known)
+            return
         if not trust.trusted(repo, tracking, tip):
             mine = ws.store.load_commit(target, local_tip) if local_tip else None
             # Known blobs are skipped only where they already are: a known blob copied to
             # another task's path must still be checked (its id would not match).
-            known = {mine.task_path(t): oid for t, oid in mine.task_blobs.items()} if mine else {}
-            known.update({session_path(s): oid for s, oid in mine.session_blobs.items()} if mine else {})
-            problems = trust.check_memory(repo, tracking, tip, set(), known_paths=known)
+            known_paths = {mine.task_path(t): oid for t, oid in mine.task_blobs.items()} if mine else {}
+            known_paths.update({session_path(s): oid for s, oid in mine.session_blobs.items()} if mine else {})
+            problems = trust.check_memory(repo, tracking, tip, set(), known_paths=known_paths, local_tip=local_tip,
+                                          local_clock=mine.meta.clock if mine else None, history=True)
             if problems:
+                trust.remember(repo, tracking, tip, problems)
                 report.problems.extend(problems)
                 return
             trust.remember(repo, tracking, tip)
@@ -110,13 +120,20 @@ def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncRep
 
 def merge_remote_claims(ws: Workspace, remote: str, report: SyncReport) -> None:
     repo = ws.repo
-    theirs_tip = repo.ref_target(remote_claims_ref(remote))
+    ref = remote_claims_ref(remote)
+    theirs_tip = repo.ref_target(ref)
     if theirs_tip is None:
         return
+    problems = trust.check_claims(repo, ref, theirs_tip)
     try:
-        theirs = claim_store.load_events(repo, theirs_tip)
+        theirs = {} if problems else claim_store.load_events(repo, theirs_tip)
+        mine_tip = repo.ref_target(CLAIMS_REF)
+        if not problems and mine_tip is not None:
+            problems = forged_claims(repo, ref, mine_tip, theirs_tip)
     except (GitmemError, *MALFORMED) as exc:  # anything unreadable from a remote is reported, not merged
-        report.problems.append(f"{remote_claims_ref(remote)}: {getattr(exc, 'message', exc)}")
+        problems = [f"{ref}: {getattr(exc, 'message', None) or exc}"]
+    if problems:
+        report.problems.extend(problems)
         return
     before = claim_store.load_claims(repo)
 
@@ -134,6 +151,31 @@ def merge_remote_claims(ws: Workspace, remote: str, report: SyncReport) -> None:
             _give_owner(ws, task, now.agent, report)
 
 
+def forged_claims(repo: Repo, ref: str, mine_tip: str, theirs_tip: str) -> list[str]:
+    """Claims stamped as if made before events their writer already held.
+
+    An honest writer stamps a new event after every event it holds, and a merge only joins
+    its parents' events; so in each fetched commit, every event new to a task must be
+    stamped after all of that task's events in the commit's parents (a merge commit adds
+    none). A forged early stamp on a claim made on top of ours breaks that rule."""
+    problems: list[str] = []
+    for commit in repo.commits_between(mine_tip, theirs_tip, limit=trust.MAX_HISTORY):
+        tree = repo.tree_entries(commit.tree, claim_store.CLAIMS_DIR)
+        parents = [repo.tree_entries(repo.commit_info(p).tree, claim_store.CLAIMS_DIR) for p in commit.parents]
+        for name, (oid, _) in tree.items():
+            before = {parent[name][0] for parent in parents if name in parent}
+            if oid in before:
+                continue
+            path = f"{claim_store.CLAIMS_DIR}/{name}"
+            held = {e for b in before for e in claim_store.decode_events(repo.read_blob(b), path)[1]}
+            new = set(claim_store.decode_events(repo.read_blob(oid), path)[1]) - held
+            latest = max((e.stamp for e in held), default=None)
+            if new and (len(parents) > 1 or (latest is not None and min(e.stamp for e in new) <= latest)):
+                problems.append(f"{ref}:{path}: commit {commit.id[:12]} adds a claim event stamped before "
+                                "events it already held (a forged stamp)")
+    return problems
+
+
 def _give_owner(ws: Workspace, task_id: str, agent: str, report: SyncReport) -> None:
     """After a lost claim the task's owner names the winner: a concurrent claim also set the
     owner field, and the field merge (latest stamp) may have picked the loser."""
@@ -149,17 +191,21 @@ def _give_owner(ws: Workspace, task_id: str, agent: str, report: SyncReport) -> 
 
 def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
     repo = ws.repo
-    theirs = repo.ref_target(remote_notes_ref(remote))
+    ref = remote_notes_ref(remote)
+    theirs = repo.ref_target(ref)
     if theirs is None:
         return
-    if (problem := not_a_commit(repo, remote_notes_ref(remote), theirs)) is not None:
+    if (problem := not_a_commit(repo, ref, theirs)) is not None:
         report.problems.append(problem)
         return
+    shape = trust.check_notes_tree(repo, ref, theirs)
+    report.problems.extend(shape)
+    skip = {p.split(": ", 1)[0][len(ref) + 1:] for p in shape}
 
     def blobs_for(current: str | None) -> tuple[dict[str, bytes | None], bool]:
-        blobs, problems = notes.merged_note_blobs(repo, current, theirs, remote_notes_ref(remote))
+        blobs, problems = notes.merged_note_blobs(repo, current, theirs, ref, skip=skip, check=trust.check_note)
         report.problems.extend(p for p in problems if p not in report.problems)
-        return blobs, not problems  # never fast-forward onto notes that were left out
+        return blobs, not (problems or shape)  # what was left out must never become an ancestor
 
     if _fold_ref(repo, NOTES_REF, theirs, "notes", remote, blobs_for):
         report.merged.append(f"{remote} notes")
@@ -168,18 +214,22 @@ def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
 def _fold_ref(repo: Repo, ref: str, theirs: str, what: str, remote: str,
               blobs_for: Callable[[str | None], tuple[dict[str, bytes | None], bool]]) -> bool:
     """Bring the fetched commit ``theirs`` into ``ref`` by CAS: nothing when already there, a
-    fast-forward when allowed, else a merge commit (both parents) with ``blobs_for``'s blobs."""
+    fast-forward or a merge commit (both parents) when everything in it was accepted, else a
+    commit on ``ref`` alone holding what was accepted (so what was refused is never pushed on)."""
 
     def attempt(current: str | None) -> tuple[str, str, bool] | None:
         if current == theirs or (current and repo.is_ancestor(theirs, current)):
             return None
-        blobs, may_fast_forward = blobs_for(current)
-        if may_fast_forward and (current is None or repo.is_ancestor(current, theirs)):
+        blobs, clean = blobs_for(current)
+        if clean and (current is None or repo.is_ancestor(current, theirs)):
             return theirs, f"{what}: fast-forward to {remote}", True
         base = repo.commit_info(current).tree if current else None
         tree = repo.update_tree(base, blobs)
-        parents = [current, theirs] if current else [theirs]
-        return repo.create_commit(tree, parents, f"merge {what} of {remote}\n"), f"{what}: merge {remote}", True
+        if not clean and tree == base:
+            return None
+        parents = ([current] if current else []) + ([theirs] if clean else [])
+        title = f"merge {what} of {remote}" if clean else f"{what}: the valid part of {remote}'s"
+        return repo.create_commit(tree, parents, f"{title}\n"), f"{what}: merge {remote}", True
 
     return bool(update_ref(repo, ref, attempt))
 
@@ -225,28 +275,38 @@ def push_refspecs(ws: Workspace, remote: str, everything: bool) -> list[str]:
 
 
 def push(ws: Workspace, remote: str, everything: bool = False, report: SyncReport | None = None) -> SyncReport:
-    """Push atomically; on rejection fetch, merge and retry (bounded)."""
+    """Push atomically; on rejection fetch, merge and retry (bounded). A ref whose remote
+    side holds memory that was refused is left out of the push (it could never fast-forward)."""
     check_remote(ws, remote)
     report = report or SyncReport(remote)
     workdir = ws.repo.workdir or ws.repo.git_dir
     for _ in range(PUSH_ATTEMPTS):
-        specs = push_refspecs(ws, remote, everything)
+        specs = [s for s in push_refspecs(ws, remote, everything) if not _refused(remote, s, report.problems)]
+        if not specs:
+            return report
         result = transport.push(workdir, remote, specs)
         if result.ok:
             report.pushed = list(result.updated)
             return report
         merged = fetch(ws, remote)
         report.merged.extend(merged.merged)
-        report.problems.extend(p for p in merged.problems if p not in report.problems)
+        new_problems = [p for p in merged.problems if p not in report.problems]
+        report.problems.extend(new_problems)
         report.lost_claims.extend(merged.lost_claims)
-        if merged.problems and not merged.merged:
+        if merged.problems and not merged.merged and not new_problems:
             # The remote's memory cannot be merged, so it can never be fast-forwarded: stop.
             raise InvalidInput(
-                f"{remote} rejected the push and its memory cannot be merged: {merged.problems[0]}",
+                f"{remote} rejected the push and its memory cannot be merged: {flat(merged.problems[0])}",
                 hint="ask whoever pushed it to run 'git codex fsck'; 'git codex push' works again once it is fixed",
             )
     raise ConcurrentUpdate(f"{remote} kept rejecting the memory push after {PUSH_ATTEMPTS} attempts",
                            hint="someone is pushing memory at the same moment; run 'git codex sync' again")
+
+
+def _refused(remote: str, spec: str, problems: list[str]) -> bool:
+    """Does ``spec`` push to a ref whose fetched remote side was left out?"""
+    tracking = _tracking(remote, spec.rpartition(":")[2])
+    return tracking is not None and any(p.startswith((tracking + ":", tracking + " ")) for p in problems)
 
 
 def sync(ws: Workspace, remote: str, everything: bool = False) -> SyncReport:

@@ -108,6 +108,8 @@ class Snapshot:
         """The blob of ``task_id``, found by path (no listing unless one was already made)."""
         oid = self._task_blobs.get(task_id) if self._task_blobs is not None else None
         oid = oid or self.entry(self.task_path(task_id))
+        if oid is None and self._task_blobs is None:  # not at its place: a misplaced blob is still read
+            oid = self.task_blobs.get(task_id)
         if oid is None:
             raise KeyError(task_id)
         return oid

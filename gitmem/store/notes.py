@@ -7,7 +7,7 @@ Several digests on one commit merge by session id; nothing replaces a note whole
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from gitmem.constants import NOTES_REF
@@ -41,7 +41,10 @@ def read_digests(repo: Repo, commit: str, ref: str = NOTES_REF) -> dict[str, dic
 
 
 def parse_note(data: bytes, where: str) -> dict[str, dict[str, Any]]:
-    doc = loads(data, where)
+    return parse_note_document(loads(data, where), where)
+
+
+def parse_note_document(doc: Mapping[str, Any], where: str) -> dict[str, dict[str, Any]]:
     sessions = doc.get("sessions", {})
     if not isinstance(sessions, dict) or not all(isinstance(v, dict) for v in sessions.values()):
         raise CorruptMemory(f"{where} is not a gitmem note", hint="run 'git codex fsck'")
@@ -133,20 +136,28 @@ def notes_in(repo: Repo, commit: str | None) -> dict[str, tuple[str, str]]:
     return out
 
 
-def merged_note_blobs(repo: Repo, ours: str | None, theirs: str, label: str) -> tuple[dict[str, bytes | None], list[str]]:
+def merged_note_blobs(repo: Repo, ours: str | None, theirs: str, label: str, *, skip: Collection[str] = (),
+                      check: Callable[[Mapping[str, Any], str], str | None] | None = None,
+                      ) -> tuple[dict[str, bytes | None], list[str]]:
     """Blobs that make ``ours`` hold both sides' digests, per annotated commit (never per
-    path: fan-outs differ between writers); and the notes of ``theirs`` left out as invalid."""
+    path: fan-outs differ between writers); and the notes of ``theirs`` left out as invalid
+    (``skip``: paths already refused; ``check``: why a parsed note is refused, if it is)."""
     mine = notes_in(repo, ours)
     blobs: dict[str, bytes | None] = {}
     problems = []
     for commit, (path, oid) in notes_in(repo, theirs).items():
         local = mine.get(commit)
-        if local is not None and local[1] == oid:
+        if path in skip or (local is not None and local[1] == oid):
             continue
+        where = f"{label}:{path}"
         try:
-            incoming = parse_note(repo.read_blob(oid), f"{label}:{path}")
+            doc = loads(repo.read_blob(oid), where)
+            incoming = parse_note_document(doc, where)
         except CorruptMemory as exc:
             problems.append(exc.message)
+            continue
+        if check is not None and (why := check(doc, where)) is not None:
+            problems.append(why)
             continue
         current = parse_note(repo.read_blob(local[1]), f"{NOTES_REF}:{local[0]}") if local else {}
         merged = merge_digests(current, incoming)
