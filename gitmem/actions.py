@@ -41,7 +41,7 @@ def transition(app: App, *, verb: str, task_id: str, evidence: Sequence[str] = (
     if as_json:
         emit_json("task", {"task": task_json(task, {})})
     else:
-        emit(f"{task.id}  {task.status.value}  {task.title}")
+        emit(f"{task.id}  {task.status.value}  {flat(task.title)}")
 
 
 def session_log(app: App, *, summary: str, actions: Sequence[str] = (), follow_ups: Sequence[str] = (),

@@ -29,6 +29,9 @@ MAX_LABEL = 100
 MAX_BLOB = 1024 * 1024
 MAX_CLOCK_JUMP = 10**6
 
+CLONE_TRAILER = "Codex-Clone"
+"""The trailer naming the clone (its actor id) that made a memory commit: what ``undo`` takes back."""
+
 HOOK_MARKER = "gitmem-hook-shim-v1"
 
 RESPONSES = "responses-v3"

@@ -90,6 +90,11 @@ def _dispatch(args: list[str]) -> int:
     return code
 
 
+def _start(args: list[str]) -> str:
+    """Where the command runs: the path of a leading ``-C PATH``, else here."""
+    return args[1] if len(args) > 1 and args[0] == "-C" else "."
+
+
 def _run(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     recorder = _Recorder.start(args)
@@ -99,6 +104,9 @@ def _run(argv: Sequence[str] | None) -> int:
             recorder.finish(args, code)
         return code
     except GitmemError as exc:
+        from gitmem.faults import fault
+
+        exc = fault(exc, _start(args)) or exc if type(exc).__name__ == "GitCommandError" else exc
         _error(f"error: {exc.message}")
         if exc.hint:
             _error(f"hint: {exc.hint}")
@@ -110,6 +118,13 @@ def _run(argv: Sequence[str] | None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:
+        from gitmem.faults import fault
+
+        machine = fault(exc, _start(args))
+        if machine is not None:
+            _error(f"error: {machine.message}")
+            _error(f"hint: {machine.hint}")
+            return machine.exit_code
         _error(f"error: internal error ({type(exc).__name__}: {exc})")
         _error(f"hint: this is a gitmem bug; the traceback is in {_crash_report()}")
         return 3

@@ -28,9 +28,9 @@ def open_workspace(path: str, branch: str | None = None, agent: str | None = Non
     if follow:
         found = drift.check(ws)
         for line in found.actions:
-            note(f"gitmem: {line}")
+            note(f"gitmem: {flat(line)}")
         if found.warning:
-            note(f"gitmem: {found.warning}")
+            note(f"gitmem: {flat(found.warning)}")
         ws.drift = found.kind
     return ws
 
@@ -108,13 +108,14 @@ def tasks_next(app: App, *, count: int = 1, explain: str | None = None, claim: b
         if as_json:
             emit_json("explain", {"id": task.id, "ready": not reasons, "reasons": reasons})
         else:
-            emit(f"{task.id} is ready" if not reasons else f"{task.id} is not ready:\n" + "".join(f"  - {r}\n" for r in reasons))
+            lines = "".join(f"  - {flat(r)}\n" for r in reasons)
+            emit(f"{task.id} is ready" if not reasons else f"{task.id} is not ready:\n" + lines)
     elif claim:
         claimed = svc.claim_next(ws)
         if as_json:
             emit_json("claim", {"agent": ws.agent, "task": task_json(claimed, {}) if claimed else None})
         elif claimed:
-            emit(f"{claimed.id}  {claimed.title}")
+            emit(f"{claimed.id}  {flat(claimed.title)}")
         else:
             note("nothing ready to claim")
     else:

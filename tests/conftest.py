@@ -17,8 +17,10 @@ from gitmem.main import main
 
 
 @pytest.fixture(autouse=True)
-def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No real $HOME, global git config, editor or clock-dependent identity reaches a test."""
+def sealed_env(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+               ) -> Iterator[None]:
+    """No real $HOME, global git config, editor or clock-dependent identity reaches a test; and no
+    write gitmem made during it (a hook's included, which git never sees fail) failed its checks."""
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
         if name.startswith(("GIT_", "GITMEM_")):
@@ -33,7 +35,11 @@ def sealed_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.setenv("GIT_EDITOR", "false")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("GITMEM_TEST_CHECK_WRITES", "1")  # every ref gitmem moves: checked as fsck would
     yield
+    for log in tmp_path.glob("**/.git/codex/events.jsonl"):
+        refused = [line for line in log.read_text(encoding="utf-8").splitlines() if "its own checks refuse" in line]
+        assert not refused, f"{log}: {refused[0]}"
 
 
 def git(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> str:

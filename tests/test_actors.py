@@ -75,12 +75,13 @@ def test_a_new_branch_memory_gets_a_new_actor(initialised: Path, cli: Cli) -> No
                for s in doc["clock"]["title"][1:])
 
 
-def test_undo_retires_the_actor_of_the_ref(initialised: Path, cli: Cli) -> None:
-    """After going back, this clone's next writes must not continue the undone chain."""
+def test_restore_retires_the_actor_of_the_ref(initialised: Path, cli: Cli) -> None:
+    """After the tree goes back, this clone's next writes must not continue the dropped chain."""
     cli("tasks", "add", "First")
+    earlier = git(initialised, "rev-parse", "refs/codex/branches/main").strip()
     before = cli("tasks", "add", "Second", "--json").json()["task"]["id"]
     actor = _stored(initialised, before)["created_by"]
-    cli("undo")
+    cli("restore", earlier)
     after = cli("tasks", "add", "Third", "--json").json()["task"]["id"]
     assert _stored(initialised, after)["created_by"] not in (actor, "")
 

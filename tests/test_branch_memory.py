@@ -362,3 +362,28 @@ def test_git_dash_c_settings_reach_gitmem(project: Path) -> None:
         pytest.skip("git-codex is not on PATH in this environment")
     assert result.returncode == 1 and "disabled" in result.stderr
     assert "nope" not in titles(project)
+
+
+def test_rebase_that_drops_a_commit_marks_its_evidence_orphaned_within_the_schema(project: Path) -> None:
+    """``rebase -i --autosquash`` folds the fixup in; the commit dropped by the todo list keeps
+    its evidence, marked orphaned, in a record fsck and a teammate accept."""
+    git(project, "switch", "-q", "-c", "feature")
+    task = codex(project, "tasks", "add", "Parser").strip()
+    kept = commit(project, "parser.py")
+    (project / "parser.py").write_text("fixed\n")
+    git(project, "commit", "-q", "-a", "--fixup", kept)
+    dropped = commit(project, "scratch.txt")
+    codex(project, "tasks", "complete", task, "--evidence", kept, "--evidence", dropped)
+    import os
+    import subprocess
+
+    env = {**os.environ, "GIT_SEQUENCE_EDITOR": "sed -i -e '/change scratch.txt/s/^pick/drop/'", "GIT_EDITOR": "true"}
+    result = subprocess.run(["git", "rebase", "-q", "-i", "--autosquash", "main"], cwd=project, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert git(project, "log", "--format=%s", "main..HEAD").split("\n")[0] == "change parser.py"
+    evidence = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]["evidence"]
+    squashed = git(project, "rev-parse", "HEAD").strip()
+    assert sorted((e["commit"], e.get("orphaned", False)) for e in evidence) == sorted([(squashed, False), (dropped, True)])
+    fsck = run_git_codex(project, "fsck")
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from conftest import Result, git, memory_tip, plant
 
 Cli = Callable[..., Result]
@@ -79,20 +81,18 @@ def test_undo_skips_several_corrupt_commits(initialised: Path, cli: Cli) -> None
     assert tree_of(repo, memory_tip(repo)) == tree_of(repo, good)
 
 
-def test_undo_twice_goes_further_back_and_restore_takes_any_rev(initialised: Path, cli: Cli) -> None:
+def test_undo_twice_takes_back_two_changes_and_restore_takes_any_rev(initialised: Path, cli: Cli) -> None:
     repo = initialised
-    add(cli, "a")
-    after_a = memory_tip(repo)
+    a = add(cli, "a")
     add(cli, "b")
-    after_b = memory_tip(repo)
     add(cli, "c")
-    cli("undo")
-    assert content(repo, memory_tip(repo)) == content(repo, after_b)
-    clock = git(repo, "show", f"{MEMORY}:meta.toml")
-    assert "clock = 3" in clock  # init, a, b, c: the clock never goes back
-    cli("undo")
-    assert content(repo, memory_tip(repo)) == content(repo, after_a)
-    assert len(cli("tasks", "list", "--json").json()["tasks"]) == 1
+    first = cli("undo")
+    assert "took back" in first.out and "deleted" in first.out and "(c)" in first.out
+    titles = sorted(t["title"] for t in cli("tasks", "list", "--json").json()["tasks"])
+    assert titles == ["a", "b"]
+    second = cli("undo")
+    assert "(b)" in second.out
+    assert [t["id"] for t in cli("tasks", "list", "--json").json()["tasks"]] == [a]
     cli("restore", f"{MEMORY}~2")  # the commit that added c
     assert len(cli("tasks", "list", "--json").json()["tasks"]) == 3
     log = cli("log", "--json").json()["commits"]
@@ -105,12 +105,27 @@ def test_undo_twice_goes_further_back_and_restore_takes_any_rev(initialised: Pat
     bad = cli("restore", "no-such-rev", expect=1)
     assert "no commit named" in bad.err
     cli("restore", "--", "-rf", expect=1)
+    assert "clock = " in git(repo, "show", f"{MEMORY}:meta.toml")
+
+
+def test_undo_takes_back_one_field_and_keeps_what_changed_since(initialised: Path, cli: Cli) -> None:
+    task = add(cli, "Parser")
+    cli("tasks", "edit", task, "--title", "Parser v2", "--priority", "1")
+    cli("tasks", "start", task)  # a later change of another field
+    cli("tasks", "edit", task, "--title", "Parser v3")
+    result = cli("undo")  # takes back the last title only
+    assert "title back to 'Parser v2'" in result.out, result.out
+    shown = cli("tasks", "show", task, "--json").json()["task"]
+    assert (shown["title"], shown["status"], shown["priority"]) == ("Parser v2", "in_progress", 1)
+    cli("undo")  # the start
+    shown = cli("tasks", "show", task, "--json").json()["task"]
+    assert (shown["title"], shown["status"]) == ("Parser v2", "pending")
 
 
 def test_restore_refuses_a_corrupt_rev_and_undo_at_the_root(initialised: Path, cli: Cli) -> None:
     repo = initialised
     err = cli("undo", expect=1).err
-    assert "no earlier memory" in err
+    assert "no change of this clone's left to undo" in err
     corrupt = plant(repo, MEMORY, "meta.toml", b"not toml [")
     err = cli("restore", corrupt, expect=1).err
     assert "not a good memory commit" in err and "meta.toml" in err
@@ -172,4 +187,30 @@ def test_orphan_notes_are_reported_and_dropped_after_a_backup(initialised: Path,
     fixed = cli("fsck", "--repair", "--json").json()
     assert fixed["ok"] and fixed["backups"] and "dropped 1 orphan" in fixed["repaired"][0]
     assert git(repo, "notes", "--ref", "refs/notes/codex", "list").split()[1] == head
+    cli("fsck")
+
+
+@pytest.mark.parametrize("how", ["missing", "blob"])
+@pytest.mark.parametrize("way_back", ["undo", "fsck --repair"])
+def test_a_tip_that_is_not_a_commit_is_recovered_with_gitmem_commands(initialised: Path, cli: Cli, how: str,
+                                                                       way_back: str) -> None:
+    """A ``gc --prune=now`` race or a bad ``update-ref``: the reflog (or a backup) is the way back."""
+    repo = initialised
+    add(cli, "one")
+    good = memory_tip(repo)
+    if how == "missing":
+        git(repo, "pack-refs", "--all")
+        (repo / ".git" / "refs" / "codex" / "branches").mkdir(parents=True, exist_ok=True)
+        (repo / ".git" / "refs" / "codex" / "branches" / "main").write_text("0123456789abcdef0123456789abcdef01234567\n")
+    else:
+        git(repo, "update-ref", MEMORY, git(repo, "hash-object", "-w", "--stdin", input="junk\n").strip())
+    found = cli("fsck", expect=1)
+    assert MEMORY in found.out and "not a commit" in found.out
+    assert "git codex undo" in found.err and "fsck --repair" in found.err
+    read = cli("tasks", "list", expect=1)
+    assert "Traceback" not in read.err and MEMORY in read.err
+    cli(*way_back.split())
+    assert content(repo, memory_tip(repo)) == content(repo, good)
+    assert [t["title"] for t in cli("tasks", "list", "--json").json()["tasks"]] == ["one"]
+    cli("tasks", "add", "two")
     cli("fsck")

@@ -14,7 +14,8 @@ from gitmem.services.stats import percentile, summarise
 from gitmem.store import events
 
 Cli = Callable[..., Result]
-NOTE = '[sessions.s-1]\nsummary = "did things"\n'
+NOTE = ('[sessions.s-20260101t000000000000-aaaaaa]\nagent = "codex"\nbranch = "main"\n'
+        'started_at = "2026-01-01T00:00:00Z"\nended_at = "2026-01-01T01:00:00Z"\nsummary = "did things"\nturns = 1\n')
 
 
 def add_note(repo: Path, commit: str) -> None:
@@ -32,7 +33,7 @@ def test_gc_expires_old_backups_only(initialised: Path, cli: Cli) -> None:
     git(repo, "update-ref", f"refs/codex/backups/{old}-main", tip)
     git(repo, "update-ref", "refs/codex/backups/not-a-stamp", tip)  # dated by its commit: new
     cli("tasks", "add", "x")
-    cli("undo")  # makes a fresh backup
+    cli("restore", tip)  # makes a fresh backup
     doc = cli("gc", "--json").json()
     assert doc["expired"] == [f"refs/codex/backups/{old}-main"]
     assert doc["backups_kept"] == 2

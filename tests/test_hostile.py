@@ -75,9 +75,16 @@ def test_text_round_trips_faithfully(initialised: Path, cli: Cli) -> None:
 def test_hostile_stored_text_is_escaped_on_output(initialised: Path, cli: Cli) -> None:
     task_id = cli("tasks", "add", "plain").out.strip()
     text = git(initialised, "show", f"{MEMORY}:{task_file(task_id)}")
-    plant(initialised, MEMORY, task_file(task_id), text.replace('"plain"', '"\\u001b]0;pwned\\u0007 \\u001b[2J"').encode())
-    out = cli("tasks", "list").out + cli("tasks", "show", task_id).out + cli("context").out
-    assert "\x1b" not in out and "\x07" not in out
+    hostile = '"\\u001b]0;pwned\\u0007 \\u001b[2J \\u202e"'
+    plant(initialised, MEMORY, task_file(task_id), text.replace('"plain"', hostile).encode())
+    after = cli("tasks", "add", "waits", "--after", task_id).out.strip()
+    outputs = [cli(*args) for args in (
+        ("tasks", "list"), ("tasks", "show", task_id), ("context",), ("status",), ("tasks", "next"),
+        ("tasks", "graph"), ("tasks", "graph", "--format", "dot"), ("tasks", "graph", "--format", "mermaid"),
+        ("tasks", "next", "--explain", after), ("tasks", "start", task_id), ("tasks", "next", "--claim"))]
+    for result in outputs:
+        shown = result.out + result.err
+        assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown, result
     assert json.loads(cli("tasks", "show", task_id, "--json").out)["task"]["title"].startswith("\x1b]0;")
 
 

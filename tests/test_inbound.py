@@ -255,3 +255,26 @@ def test_a_misplaced_task_in_local_memory_is_still_read_and_fsck_names_it(initia
     assert cli("tasks", "show", task[:6]).out.splitlines()[1] == "title: Misplaced"
     assert "Misplaced" in cli("tasks", "list").out
     assert "misplaced" in cli("fsck", expect=1).out
+
+
+# -- and what goes out ------------------------------------------------------------------------
+
+
+def test_push_leaves_out_local_memory_that_fails_fsck_and_names_it(team: Team) -> None:
+    a = team.clone("a")
+    task = team.add(a, "Shared")
+    team.sync(a)
+    sent = rev(team.remote, MEMORY)
+    tip = git(a, "rev-parse", MEMORY).strip()
+    path = f"tasks/{task[2]}/{task}.toml"
+    data = subprocess.run(["git", "cat-file", "blob", f"{tip}:{path}"], cwd=a, capture_output=True, check=True).stdout
+    plant_all(a, MEMORY, {path: data.replace(b'status = "pending"', b'status = "bogus"')})
+    team(a, "session", "log", "A turn that is fine to share")
+    team(a, "session", "end", "--summary", "Shared with the team")
+    result = team(a, "push", expect=1)
+    no_traceback(result)
+    assert f"not pushed (fails fsck): {MEMORY}:{path}: status" in result.err, result.err
+    assert "fsck" in result.err and "were not pushed" in result.err
+    assert rev(team.remote, MEMORY) == sent  # the bad memory stayed here ...
+    assert rev(a, NOTES) is not None and rev(team.remote, NOTES) == rev(a, NOTES)  # ... and the rest went
+    assert path in team(a, "fsck", expect=1).out

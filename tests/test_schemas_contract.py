@@ -23,11 +23,11 @@ from gitmem.git.repo import Repo
 from gitmem.models import Session, Stamp, Turn
 from gitmem.services import plans
 from gitmem.services import sessions as session_svc
-from gitmem.services.trust import check_memory
 from gitmem.store import aliases, events, notes, schema
 from gitmem.store.codec import dumps
 from gitmem.store.memory import META_PATH
 from gitmem.store.sessions import encode_session, session_path
+from gitmem.store.shape import check_memory
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 NAMES = sorted(p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("*.schema.json"))

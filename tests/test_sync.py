@@ -646,3 +646,22 @@ def test_partial_clone_reads_missing_memory_objects(team: Team) -> None:
     fetched = team(partial, "sync")
     assert "left out" not in fetched.err, fetched.err
     assert team.show(partial, later)["description"] == "after the partial clone"
+
+
+def test_undo_after_a_sync_takes_back_only_this_clones_change(team: Team) -> None:
+    a, b = team.clone("a"), team.clone("b")
+    team.add(a, "A's first")
+    team.sync(a)
+    team.sync(b)
+    team.add(b, "B's work")
+    team.sync(b)
+    team.add(a, "A's second")
+    team.sync(a)  # a merge commit: A's second and B's work
+    undone = team(a, "undo")
+    assert "took back" in undone.out and "A's second" in undone.out, undone.out
+    team.sync(a)
+    team.sync(b)
+    for clone in (a, b):
+        titles = sorted(t["title"] for t in team(clone, "tasks", "list", "--json").json()["tasks"])
+        assert titles == ["A's first", "B's work"], (clone.name, titles)
+    assert "B's work" not in team(a, "undo").out  # the next undo takes back A's first, never B's

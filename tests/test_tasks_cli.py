@@ -341,6 +341,7 @@ def test_memory_commit_message_and_blob_paths(initialised: Path, cli: Cli, monke
         ).splitlines() if line
     )
     assert a in message.splitlines()[0]
+    assert trailers.pop("Codex-Clone") == (initialised / ".git" / "codex" / "actor").read_text().strip()
     assert trailers == {
         "Codex-Branch": "main",
         "Codex-Code-Head": git(initialised, "rev-parse", "HEAD").strip(),

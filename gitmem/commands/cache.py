@@ -6,7 +6,7 @@ import click
 
 from gitmem.commands.common import CONTEXT, json_option, workspace
 from gitmem.errors import InvalidInput
-from gitmem.output import emit, emit_json
+from gitmem.output import emit, emit_json, flat
 from gitmem.services import drift, reconcile
 
 
@@ -27,8 +27,8 @@ def show(as_json: bool) -> None:
                             "seen_branch": seen.get("branch"), "seen_head": seen.get("head"), "seen_at": seen.get("at"),
                             "memory_ref": ws.ref, "memory_tip": ws.repo.ref_target(ws.ref)})
         return
-    emit(f"drift:  {kind}\nbranch: {ws.branch}{' (detached HEAD)' if ws.detached else ''} at {(ws.head or '')[:12]}\n"
-         f"seen:   {seen.get('branch', '-')} at {(seen.get('head') or '-')[:12]} ({seen.get('at', 'never')})\n"
+    emit(f"drift:  {kind}\nbranch: {flat(ws.branch)}{' (detached HEAD)' if ws.detached else ''} at {(ws.head or '')[:12]}\n"
+         f"seen:   {flat(str(seen.get('branch', '-')))} at {(seen.get('head') or '-')[:12]} ({seen.get('at', 'never')})\n"
          f"memory: {ws.ref} @ {(ws.repo.ref_target(ws.ref) or 'none')[:12]}")
 
 

@@ -43,7 +43,7 @@ def fsck(repair: bool, as_json: bool) -> int:
     for line in report.notices:
         note(f"gitmem: {flat(line)}")
     for line in report.repaired:
-        note(f"repaired: {line}")
+        note(f"repaired: {flat(line)}")
     for name in report.backups:
         note(f"backup: {name}")
     for problem in report.left:
@@ -52,5 +52,5 @@ def fsck(repair: bool, as_json: bool) -> int:
         note(f"fsck: {len(report.checked)} ref(s) checked, no problems" + (" left" if repair else ""))
         return 0
     note("hint: a corrupt memory tip: 'git codex undo' (or 'git codex restore REV', see 'git codex log'); "
-         + ("" if repair else "stale locks and orphan notes: 'git codex fsck --repair'"))
+         + ("" if repair else "stale locks, orphan notes and tips that are not commits: 'git codex fsck --repair'"))
     return 1

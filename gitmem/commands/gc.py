@@ -7,7 +7,7 @@ import dataclasses
 import click
 
 from gitmem.commands.common import CONTEXT, json_option, workspace
-from gitmem.output import emit, emit_json, note
+from gitmem.output import emit, emit_json, flat, note
 
 
 @click.command(context_settings=CONTEXT)
@@ -32,7 +32,7 @@ def gc(days: int, as_json: bool) -> None:
         emit_json("gc", dataclasses.asdict(report))
         return
     for line in report.problems:
-        note(f"gitmem: {line}")
+        note(f"gitmem: {flat(line)}")
     s = report.sizes
     lines = [
         f"backups: {len(report.expired)} expired, {report.backups_kept} kept",

@@ -44,18 +44,32 @@ def _report(outcome: object) -> None:
     assert isinstance(outcome, Outcome)
     for commit in outcome.skipped:
         note(f"gitmem: skipped {commit[:12]}: its memory fails the checks (see 'git codex fsck')")
+    if outcome.recovered_from:
+        note(f"gitmem: the tip was not a usable commit; recovered from {outcome.recovered_from}")
     if outcome.backup:
         note(f"gitmem: the previous tip is kept as {outcome.backup}")
+    if outcome.taken_back or outcome.kept:
+        emit(f"{outcome.ref} @ {outcome.commit[:12]}: took back {outcome.restored[:12]}")
+        for line in outcome.taken_back:
+            emit(f"  {flat(line)}")
+        for line in outcome.kept:
+            note(f"gitmem: kept (changed since): {flat(line)}")
+        if not outcome.taken_back:
+            note("gitmem: nothing of it was left to take back; the next undo goes further back")
+        return
     emit(f"{outcome.ref} @ {outcome.commit[:12]}: memory of {outcome.restored[:12]}")
 
 
 @click.command(context_settings=CONTEXT)
 @branch_option
 def undo(branch: str | None) -> None:
-    """Undo the last memory change: a new commit carrying the memory before it.
+    """Take back this clone's last memory change, and say what it took back.
 
-    A corrupt tip is skipped back to the last memory that passes the checks. Run it again
-    to go further back. Nothing moves backwards, so a later sync keeps the undo.
+    The change is reverted field by field as new writes on top: what a teammate merged in,
+    and what was changed again since, stays. Run it again to take back the change before.
+    A corrupt tip goes back to the last memory that passes the checks; a tip that is missing
+    or not a commit, to the newest good one in the ref's reflog or the backups. Nothing
+    moves backwards, so a later sync carries the undo to every clone.
 
     \b
     Examples:

@@ -43,9 +43,9 @@ def _report(report: ImportReport, as_json: bool) -> None:
     parts = [f"{len(report.tasks)} tasks"]
     if report.source in ("codex", "claude"):
         parts.insert(0, f"{len(report.sessions)} sessions")
-    emit(f"imported {', '.join(parts)} from {report.source}")
+    emit(f"imported {', '.join(parts)} from {flat(report.source)}")
     for reason, count in sorted(report.skipped.items()):
-        note(f"skipped {count}: {reason}")
+        note(f"skipped {count}: {flat(reason)}")
     for line in report.problems[:10]:
         note(f"  {flat(line)}")
     if len(report.problems) > 10:

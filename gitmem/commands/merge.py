@@ -6,7 +6,7 @@ import click
 
 from gitmem.commands.common import CONTEXT, json_option, workspace
 from gitmem.errors import InvalidInput
-from gitmem.output import emit, emit_json
+from gitmem.output import emit, emit_json, flat
 from gitmem.services import branches
 from gitmem.services.merging import merge_into
 from gitmem.store.refnames import memory_ref
@@ -38,5 +38,5 @@ def merge(branch: str, as_json: bool) -> None:
         emit_json("merge", {"into": result.into, "source": source.ref, "outcome": result.outcome,
                             "tasks_changed": result.tasks_changed, "commit": result.commit})
     else:
-        emit(f"memory of {source.label} into {ws.branch}: {result.outcome}"
+        emit(f"memory of {flat(source.label)} into {flat(ws.branch)}: {result.outcome}"
              + (f" ({result.tasks_changed} tasks changed)" if result.outcome == "merged" else ""))

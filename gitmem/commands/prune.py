@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gitmem.commands.common import CONTEXT, json_option, workspace
-from gitmem.output import emit, emit_json, note
+from gitmem.output import emit, emit_json, flat, note
 from gitmem.services import prune as svc
 
 
@@ -31,11 +31,12 @@ def prune(yes: bool, merge: bool, force: bool, as_json: bool) -> None:
                 {"branch": o.branch, "ref": o.ref, "merged": o.merged} for o in found]})
             return
         for o in found:
-            emit(f"{o.branch}: {'merged' if o.merged else 'has work the roadmap lacks (git codex merge ' + o.branch + ')'}")
+            name = flat(o.branch)
+            emit(f"{name}: {'merged' if o.merged else 'has work the roadmap lacks (git codex merge ' + name + ')'}")
         note("nothing to prune" if not found else "run with --yes (and --merge) to archive them")
         return
     done = svc.prune(ws, merge=merge, force=force)
     if as_json:
         emit_json("prune", {"dry_run": False, "actions": done})
     else:
-        emit("\n".join(done) if done else "nothing to prune")
+        emit("\n".join(map(flat, done)) if done else "nothing to prune")

@@ -46,6 +46,7 @@ def stats(as_json: bool) -> None:
         f"cas retries: {found.cas_retries} in {found.cas_writes_retried} write(s); {found.cas_lock_waits} on a held lock",
         f"validation:  {found.validation_failures} failure(s)"
         + (f" ({_counts(found.validation_refs)})" if found.validation_refs else ""),
+        f"redactions:  {found.redactions}" + (f" ({_counts(found.redaction_kinds)})" if found.redaction_kinds else ""),
         f"hooks:       {found.hook_failures} failure(s)",
     ]
     lines.extend(f"  {flat(name)}: {h['count']:.0f} run(s), median {h['median_ms']:.1f} ms, p95 {h['p95_ms']:.1f} ms"

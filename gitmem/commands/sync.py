@@ -14,7 +14,8 @@ from gitmem.services.workspace import Workspace
 def _report(report: svc.SyncReport, as_json: bool) -> None:
     if as_json:
         emit_json("sync", {"remote": report.remote, "fetched_refs": report.fetched, "merged": report.merged,
-                           "pushed": report.pushed, "problems": report.problems, "lost_claims": report.lost_claims})
+                           "pushed": report.pushed, "problems": report.problems, "lost_claims": report.lost_claims,
+                           "unsent": report.unsent})
     else:
         for line in report.merged:
             emit(f"merged  {flat(line)}")
@@ -24,13 +25,19 @@ def _report(report: svc.SyncReport, as_json: bool) -> None:
             note(f"gitmem: claim lost: {flat(line)}")
         for line in report.problems:
             note(f"gitmem: left out (invalid): {flat(line)}")
-        if not (report.merged or report.pushed or report.problems):
+        for line in report.unsent:
+            note(f"gitmem: not pushed (fails fsck): {flat(line)}")
+        if not (report.merged or report.pushed or report.problems or report.unsent):
             note("memory already up to date")
     if report.problems:
         # As git fetch does when it rejects a ref: the rest landed, but the command did not do all it was asked.
         raise LeftOut(f"{len(report.problems)} problem(s) in {flat(report.remote)}'s memory: those refs were left out, "
                       "the rest was merged",
                       hint="ask whoever pushed them to run 'git codex fsck'; local memory is unchanged by what was left out")
+    if report.unsent:
+        raise LeftOut(f"{len(report.unsent)} problem(s) in local memory: those refs were not pushed, the rest was",
+                      hint="run 'git codex fsck' to see them; 'git codex undo' or 'git codex restore' goes back "
+                           "to memory that passes")
 
 
 remote_argument = click.argument("remote", required=False)

@@ -7,8 +7,9 @@ import os
 import click
 
 from gitmem.commands.common import CONTEXT, json_option, runs, task_text, workspace
+from gitmem.errors import InvalidInput
 from gitmem.models import Status
-from gitmem.output import emit, emit_json, note
+from gitmem.output import emit, emit_json, flat, note
 from gitmem.services import editor, graph, inputs
 from gitmem.services import tasks as svc
 from gitmem.views import task_json
@@ -128,7 +129,11 @@ def edit(task_id: str, title: str | None, description: str | None, priority: int
         task, _ = svc.find(ws, task_id)
         # Bytes in and out: an editor that saves another encoding is an input error, not a crash.
         document = editor.document(task).encode("utf-8")
-        raw = click.edit(document, extension=".toml", editor=os.environ.get("GIT_EDITOR"))
+        try:
+            raw = click.edit(document, extension=".toml", editor=os.environ.get("GIT_EDITOR"))
+        except FileNotFoundError as exc:
+            raise InvalidInput("the editor removed the document before gitmem could read it back",
+                               hint="nothing was written; run the edit again") from exc
         text = inputs.utf8("the edited document", raw) if raw is not None else None
         parsed = editor.parse(text, task) if text is not None else None
         if parsed is None:
@@ -139,7 +144,7 @@ def edit(task_id: str, title: str | None, description: str | None, priority: int
     if as_json:
         emit_json("task", {"task": task_json(task, {})})
     else:
-        emit(f"{task.id}  {task.title}")
+        emit(f"{task.id}  {flat(task.title)}")
 
 
 @tasks.group(context_settings=CONTEXT)

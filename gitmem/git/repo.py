@@ -149,6 +149,11 @@ class Repo:
                 break
         return out
 
+    def newest_first(self, tip: str, limit: int) -> list[CommitInfo]:
+        """Up to ``limit`` commits reachable from ``tip``, newest first (children before parents)."""
+        walker = self._raw.walk(pygit2.Oid(hex=tip), pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
+        return [self.commit_info(str(c.id)) for c, _ in zip(walker, range(limit), strict=False)]
+
     def has_object(self, oid: str) -> bool:
         try:
             return oid in self._raw
@@ -245,7 +250,7 @@ class Repo:
         from gitmem.git.cli import GitCommandError, run_git
 
         try:
-            run_git(self.git_dir, ["--git-dir", self.git_dir, "update-ref", "-m", message, name, new, ""])
+            run_git(self.git_dir, ["--git-dir", self.git_dir, "update-ref", "--create-reflog", "-m", message, name, new, ""])
         except GitCommandError as exc:
             if "reference already exists" in exc.message:
                 raise RefMoved(name) from exc

@@ -86,7 +86,7 @@ def _action(payload: dict[str, Any]) -> str | None:
         return name
     try:
         args = json.loads(payload.get("arguments") or "")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return name
     if isinstance(args, dict):
         command = args.get("cmd") or args.get("command")
@@ -100,7 +100,7 @@ def _action(payload: dict[str, Any]) -> str | None:
 def _plan(arguments: Any, call_id: str, at: str) -> PlanRecord | None:
     try:
         doc = json.loads(arguments) if isinstance(arguments, str) else arguments
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     items = doc.get("plan") if isinstance(doc, dict) else None
     if not isinstance(items, list):

@@ -114,7 +114,7 @@ def read_jsonl(path: Path, tally: Tally) -> list[Line]:
             continue
         try:
             value = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             last = torn and n == len(pieces)
             tally.skip("truncated last line" if last else "unreadable line", f"{path}:{n}")
             continue

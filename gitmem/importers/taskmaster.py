@@ -23,7 +23,7 @@ def load(path: Path) -> dict[str, list[Any]]:
         doc = json.loads(path.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidInput(f"{path} is not JSON ({exc})", hint="nothing was written; give Task Master's tasks.json") from exc
     if isinstance(doc, dict) and isinstance(doc.get("tasks"), list):
         return {"master": doc["tasks"]}

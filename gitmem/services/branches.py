@@ -102,8 +102,8 @@ def _birth(ws: Workspace, branch: str) -> str:
 def backup(ws: Workspace, ref: str, why: str) -> str | None:
     """Keep ``ref``'s memory under refs/codex/backups/ before replacing it."""
     commit = ws.repo.ref_target(ref)
-    if commit is None:
-        return None
+    if commit is None or ws.repo.object_kind(commit) != "commit":
+        return None  # nothing a backup could keep (a missing object, a blob)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     name = f"{BACKUP_PREFIX}{stamp}-{ref.rsplit('/', 1)[-1]}"
     ws.repo.cas_ref(name, commit, None, f"backup: {why}")

@@ -40,6 +40,8 @@ def parse(text: str, task: Task) -> dict[str, Any] | None:
         raise InvalidInput(
             f"the edited document is not valid TOML: {exc}", hint="nothing was written; run the edit again"
         ) from exc
+    except RecursionError as exc:  # tomllib recurses once per nested array or inline table
+        raise InvalidInput("the edited document is nested too deeply", hint="nothing was written; run the edit again") from exc
     priority = doc.get("priority")
     if "priority" in doc and (type(priority) is not int):
         # JSON Schema counts 2.0 as an integer; TOML keeps them apart and so does gitmem.

@@ -1,6 +1,6 @@
 """``fsck``: check every memory, claims and notes ref; repair what is safe to repair.
 
-Checks: the schema of every blob (``trust.check_memory``), unknown format versions, task
+Checks: the schema of every blob (``shape.check_memory``), unknown format versions, task
 ids that are duplicated, misplaced or dangling (``depends_on`` / ``parent`` naming a task
 that is not there), dependency cycles, refs that point at something other than a commit,
 claim records, notes that do not parse or sit on commits the object database lacks, and
@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gitmem.constants import CLAIMS_REF, FORMAT_VERSION, MEMORY_PREFIX, NOTES_REF, REMOTE_PREFIX
-from gitmem.errors import MALFORMED, GitmemError
+from gitmem.errors import MALFORMED, GitmemError, InvalidInput
 from gitmem.git.repo import Repo
 from gitmem.models import Task
-from gitmem.services import branches, trust
+from gitmem.services import branches, history
 from gitmem.services.graph import find_cycles
 from gitmem.services.workspace import Workspace
-from gitmem.store import claims, locks, notes, records
+from gitmem.store import claims, locks, notes, records, shape
 from gitmem.store.cas import update_ref
 from gitmem.store.codec import loads
 from gitmem.store.memory import META_PATH, TASKS_DIR, task_path
@@ -33,7 +33,8 @@ class Problem:
     path: str
     problem: str
     repair: str | None = None
-    """What ``--repair`` does about it ('lock', 'orphan-note'); None: left for a person."""
+    """What ``--repair`` does about it ('lock', 'orphan-note', 'tip': recover a memory ref that
+    points at no commit from its reflog or a backup); None: left for a person."""
 
     def __str__(self) -> str:
         return f"{self.ref}{':' + self.path if self.path else ''}: {self.problem}"
@@ -62,7 +63,7 @@ def history_incomplete(repo: Repo) -> bool:
 
 
 def _split(ref: str, message: str, paths: list[str]) -> Problem:
-    """Turn a ``ref:path: why`` line from trust.check_memory into a Problem."""
+    """Turn a ``ref:path: why`` line from shape.check_memory into a Problem."""
     rest = message[len(ref) + 1 :] if message.startswith(ref + ":") else message
     for path in paths:
         if rest.startswith(path) and rest[len(path) : len(path) + 1] in (":", " "):
@@ -84,7 +85,8 @@ class Checker:
     def commit_of(self, ref: str, target: str) -> bool:
         kind = self.repo.object_kind(target)
         if kind != "commit":
-            self.add(ref, "", f"points at {'a missing object' if kind is None else 'a ' + kind} ({target[:12]}), not a commit")
+            self.add(ref, "", f"points at {'a missing object' if kind is None else 'a ' + kind} ({target[:12]}), not a commit",
+                     "tip" if ref.startswith(MEMORY_PREFIX) else None)
             return False
         return True
 
@@ -96,7 +98,7 @@ class Checker:
         except GitmemError as exc:
             self.add(ref, "", exc.message)
             return
-        found = trust.check_memory(repo, ref, commit, known_blobs=set(self.good_blobs))
+        found = shape.check_memory(repo, ref, commit, known_blobs=set(self.good_blobs))
         paths = sorted(entries, key=len, reverse=True)
         bad = set()
         for line in found:
@@ -218,7 +220,8 @@ def _refs(repo: Repo) -> dict[str, str]:
 
 
 def repair(ws: Workspace) -> Report:
-    """Check, then fix what is safe: stale locks, orphan notes (after a backup of the notes ref)."""
+    """Check, then fix what is safe: stale locks, orphan notes (after a backup of the notes ref),
+    memory tips that are not commits (back to the newest good memory they had)."""
     report = check(ws.repo)
     report.did_repair = True
     for lock in report.stale_locks:
@@ -233,6 +236,14 @@ def repair(ws: Workspace) -> Report:
             report.backups.append(saved)
         dropped = drop_notes(ws.repo, {p.path for p in orphans}, "fsck --repair: drop orphan notes")
         report.repaired.append(f"dropped {dropped} orphan note(s) from {NOTES_REF}")
+    for problem in (p for p in report.problems if p.repair == "tip"):
+        try:
+            outcome = history.recover(ws, problem.ref)
+        except InvalidInput as exc:
+            report.left.append(Problem(problem.ref, "", exc.message))
+            continue
+        report.repaired.append(f"{problem.ref}: back to the memory of {outcome.restored[:12]} "
+                               f"(from {outcome.recovered_from})")
     report.left.extend(p for p in report.problems if p.repair is None)
     return report
 

@@ -12,7 +12,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from gitmem.constants import BACKUP_PREFIX, MEMORY_PREFIX, NOTES_REF, RESPONSES
-from gitmem.errors import GitmemError
+from gitmem.errors import GitmemError, InvalidInput
 from gitmem.git.cli import run_git
 from gitmem.git.repo import RefMoved, Repo
 from gitmem.services import branches
@@ -157,9 +157,15 @@ def _count(repo: Repo, tips: list[str]) -> int:
     return int(text) if text.isdigit() else 0
 
 
+MAX_EXPIRE_DAYS = 36_500
+
+
 def gc(ws: Workspace, *, expire_days: int = DEFAULT_EXPIRE_DAYS, now: _dt.datetime | None = None) -> GcReport:
     """Expire backups, prune aliases and notes nothing needs; then measure."""
     ws.require_enabled()
+    if expire_days > MAX_EXPIRE_DAYS:
+        raise InvalidInput(f"--expire {expire_days} is more days than any backup can be old",
+                           hint=f"give at most {MAX_EXPIRE_DAYS} (a century); nothing was expired")
     report = GcReport()
     expire_backups(ws.repo, expire_days, report, now or _dt.datetime.now(_dt.UTC))
     prune_aliases(ws, report)

@@ -264,7 +264,7 @@ def render(tasks: Mapping[str, TaskView], fmt: str) -> str:
     if fmt == "dot":
         lines = ["digraph tasks {", "  rankdir=LR;"]
         for t in order:
-            label = f"{short[t.id]} {t.title}\n[{t.status.value}]"
+            label = f"{short[t.id]} {flat(t.title)}\n[{t.status.value}]"
             lines.append(f"  {_dot_quote(t.id)} [label={_dot_quote(label)}];")
         for t in order:
             lines.extend(f"  {_dot_quote(dep)} -> {_dot_quote(t.id)};" for dep in t.depends_on if dep in nodes)

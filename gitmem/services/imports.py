@@ -24,6 +24,7 @@ from gitmem.services import branches
 from gitmem.services import import_tasks as tasks_build
 from gitmem.services.import_tasks import ImportReport
 from gitmem.services.plans import normalise, plan_index
+from gitmem.services.redact import Redactor
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store.memory import Change, Snapshot
 from gitmem.store.refnames import memory_ref
@@ -225,6 +226,7 @@ def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = 
         raise InvalidInput(f"no {source} sessions ({pattern}) under {root}",
                            hint="pass the directory that holds them, e.g. ~/.codex/sessions or ~/.claude/projects")
     read = codex.read_rollout if source == "codex" else claude.read_transcript
+    redactor = Redactor.of(ws.repo)
     groups: dict[str, list[tuple[SessionRecord, str, list[TaskRecord]]]] = {}
     seen_calls: set[str] = set()
     for path in each(files):
@@ -237,8 +239,18 @@ def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = 
             tally.skip("session of another repository")
             continue
         wanted = record.branch if record.branch and ws.repo.ref_target(memory_ref(record.branch)) else ws.branch
+        record, task_records = _redacted(record, task_records, redactor)
         groups.setdefault(wanted, []).append((record, sid, task_records))
     _merge_tally(report, tally)
     for branch, work in sorted(groups.items()):
         _write_sessions(ws if branch == ws.branch else replace(ws, branch=branch), work, report)
+    redactor.record(ws.repo, f"import {source}")
     return report
+
+
+def _redacted(record: SessionRecord, tasks: list[TaskRecord], redactor: Redactor
+              ) -> tuple[SessionRecord, list[TaskRecord]]:
+    """The prompts, answers, commands and plan steps of a session with their secrets redacted."""
+    turns = tuple(replace(t, request=redactor.text(t.request), answer=redactor.text(t.answer),
+                          actions=redactor.texts(t.actions)) for t in record.turns)
+    return replace(record, turns=turns), [replace(t, title=redactor.text(t.title)) for t in tasks]

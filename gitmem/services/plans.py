@@ -21,6 +21,7 @@ from gitmem.errors import InvalidInput
 from gitmem.models import Task
 from gitmem.services import graph, inputs
 from gitmem.services import sessions as session_svc
+from gitmem.services.redact import Redactor
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store.memory import Change, Snapshot
 
@@ -75,6 +76,8 @@ def parse(data: str, fmt: str | None = None) -> tuple[str, list[Step], str | Non
         doc = json.loads(data)
     except ValueError as exc:
         raise _fail("(input)", f"is not JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise _fail("(input)", "is nested too deeply") from exc
     fmt = fmt or detect(doc)
     if not isinstance(doc, dict):
         raise _fail("(top level)", "must be a JSON object")
@@ -161,6 +164,8 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, str], previous: Sequenc
 def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
     """Mirror ``steps`` into tasks in one memory commit (none if nothing changed)."""
     agent = session_svc.check_agent(ws.agent)
+    redactor = Redactor.of(ws.repo)
+    steps = [replace(step, text=redactor.text(step.text)) for step in steps]
     session_id = session_svc.current_or_new(ws)
     report = SyncReport(session_id)
 
@@ -208,4 +213,5 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
     report.written = change is not None
     if session_svc.current(ws) != session_id:
         session_svc.set_open(ws, agent, session_id)
+    redactor.record(ws.repo, "plan sync")
     return report

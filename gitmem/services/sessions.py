@@ -12,6 +12,7 @@ from typing import Any
 from gitmem.errors import InvalidInput, UnknownId
 from gitmem.models import Session, Stamp, Turn
 from gitmem.services import graph, inputs
+from gitmem.services.redact import Redactor
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store import local, notes
 from gitmem.store.local import random_base32
@@ -113,9 +114,10 @@ class TurnInput:
 
 def log_turn(ws: Workspace, turn: TurnInput) -> tuple[Session, Turn]:
     """Append a turn to the agent's open session (opening one if none is open)."""
-    summary = inputs.text("summary", turn.summary, limit=4000, required=True)
+    redactor = Redactor.of(ws.repo)
+    summary = redactor.text(inputs.text("summary", turn.summary, limit=4000, required=True))
     lists = {
-        name: tuple(inputs.text(name, v, limit=2000, required=True) for v in getattr(turn, name))
+        name: redactor.texts(inputs.text(name, v, limit=2000, required=True) for v in getattr(turn, name))
         for name in ("actions", "follow_ups", "approvals")
     }
     session_id = current_or_new(ws)
@@ -132,6 +134,7 @@ def log_turn(ws: Workspace, turn: TurnInput) -> tuple[Session, Turn]:
 
     ws.write(build)
     set_open(ws, ws.agent, session_id)
+    redactor.record(ws.repo, "session log")
     return result[0], result[1]
 
 
@@ -197,7 +200,8 @@ def compactions(ws: Workspace, snap: Snapshot, keep_id: str, stamp: Stamp) -> di
 
 def end(ws: Workspace, summary: str | None = None) -> Session:
     """Close the agent's open session and note its digest on the commit it produced."""
-    text = inputs.text("summary", summary, limit=4000) if summary else None
+    redactor = Redactor.of(ws.repo)
+    text = redactor.text(inputs.text("summary", summary, limit=4000)) if summary else None
     session_id = current(ws)
     if session_id is None:
         raise InvalidInput(
@@ -219,6 +223,7 @@ def end(ws: Workspace, summary: str | None = None) -> Session:
     if target:
         notes.add_digest(ws.repo, target, session.id, digest(session), ws.trailers())
     set_open(ws, ws.agent, None)
+    redactor.record(ws.repo, "session end")
     return session
 
 

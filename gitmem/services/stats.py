@@ -27,6 +27,8 @@ class Stats:
     cache: dict[str, int] = field(default_factory=dict)
     validation_failures: int = 0
     validation_refs: dict[str, int] = field(default_factory=dict)
+    redactions: int = 0
+    redaction_kinds: dict[str, int] = field(default_factory=dict)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -48,6 +50,7 @@ def summarise(records: Iterable[Mapping[str, Any]]) -> Stats:
     choices: Counter[str] = Counter()
     cache: Counter[str] = Counter()
     refs: Counter[str] = Counter()
+    redacted: Counter[str] = Counter()
     durations: dict[str, list[float]] = {}
     for event in records:
         kind = str(event.get("kind", "?"))
@@ -78,9 +81,14 @@ def summarise(records: Iterable[Mapping[str, Any]]) -> Stats:
         elif kind == "validation-failure":
             out.validation_failures += 1
             refs[str(event.get("ref", "?"))] += 1
+        elif kind == "redaction":
+            out.redactions += int(_number(event.get("count")) or 0)
+            found = event.get("kinds")
+            for name, count in (found.items() if isinstance(found, dict) else ()):
+                redacted[str(name)] += int(_number(count) or 0)
     out.events = sum(kinds.values())
     out.kinds, out.drift, out.reconcile, out.cache = dict(kinds), dict(drift), dict(choices), dict(cache)
-    out.validation_refs = dict(refs)
+    out.validation_refs, out.redaction_kinds = dict(refs), dict(redacted)
     out.hooks = {
         name: {"count": len(ms), "median_ms": percentile(ms, 0.5), "p95_ms": percentile(ms, 0.95), "max_ms": max(ms)}
         for name, ms in sorted(durations.items())

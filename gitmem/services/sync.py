@@ -14,7 +14,7 @@ from gitmem.services import trust
 from gitmem.services.merging import merge_into
 from gitmem.services.workspace import Workspace
 from gitmem.store import claims as claim_store
-from gitmem.store import notes
+from gitmem.store import notes, shape
 from gitmem.store.cas import update_ref
 from gitmem.store.refnames import branch_of, memory_ref, remote_memory_ref
 from gitmem.store.sessions import session_path
@@ -30,6 +30,8 @@ class SyncReport:
     problems: list[str] = field(default_factory=list)
     pushed: list[str] = field(default_factory=list)
     lost_claims: list[str] = field(default_factory=list)
+    unsent: list[str] = field(default_factory=list)
+    """Local refs left out of the push because they fail the checks a teammate's fetch makes."""
 
 
 def remote_claims_ref(remote: str) -> str:
@@ -105,7 +107,7 @@ def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncRep
             # another task's path must still be checked (its id would not match).
             known_paths = {mine.task_path(t): oid for t, oid in mine.task_blobs.items()} if mine else {}
             known_paths.update({session_path(s): oid for s, oid in mine.session_blobs.items()} if mine else {})
-            problems = trust.check_memory(repo, tracking, tip, set(), known_paths=known_paths, local_tip=local_tip,
+            problems = shape.check_memory(repo, tracking, tip, set(), known_paths=known_paths, local_tip=local_tip,
                                           local_clock=mine.meta.clock if mine else None, history=True)
             if problems:
                 trust.remember(repo, tracking, tip, problems)
@@ -124,7 +126,7 @@ def merge_remote_claims(ws: Workspace, remote: str, report: SyncReport) -> None:
     theirs_tip = repo.ref_target(ref)
     if theirs_tip is None:
         return
-    problems = trust.check_claims(repo, ref, theirs_tip)
+    problems = shape.check_claims(repo, ref, theirs_tip)
     try:
         theirs = {} if problems else claim_store.load_events(repo, theirs_tip)
         mine_tip = repo.ref_target(CLAIMS_REF)
@@ -159,7 +161,7 @@ def forged_claims(repo: Repo, ref: str, mine_tip: str, theirs_tip: str) -> list[
     stamped after all of that task's events in the commit's parents (a merge commit adds
     none). A forged early stamp on a claim made on top of ours breaks that rule."""
     problems: list[str] = []
-    for commit in repo.commits_between(mine_tip, theirs_tip, limit=trust.MAX_HISTORY):
+    for commit in repo.commits_between(mine_tip, theirs_tip, limit=shape.MAX_HISTORY):
         tree = repo.tree_entries(commit.tree, claim_store.CLAIMS_DIR)
         parents = [repo.tree_entries(repo.commit_info(p).tree, claim_store.CLAIMS_DIR) for p in commit.parents]
         for name, (oid, _) in tree.items():
@@ -198,14 +200,14 @@ def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
     if (problem := not_a_commit(repo, ref, theirs)) is not None:
         report.problems.append(problem)
         return
-    shape = trust.check_notes_tree(repo, ref, theirs)
-    report.problems.extend(shape)
-    skip = {p.split(": ", 1)[0][len(ref) + 1:] for p in shape}
+    misshapen = shape.check_notes_tree(repo, ref, theirs)
+    report.problems.extend(misshapen)
+    skip = {p.split(": ", 1)[0][len(ref) + 1:] for p in misshapen}
 
     def blobs_for(current: str | None) -> tuple[dict[str, bytes | None], bool]:
-        blobs, problems = notes.merged_note_blobs(repo, current, theirs, ref, skip=skip, check=trust.check_note)
+        blobs, problems = notes.merged_note_blobs(repo, current, theirs, ref, skip=skip, check=shape.check_note)
         report.problems.extend(p for p in problems if p not in report.problems)
-        return blobs, not (problems or shape)  # what was left out must never become an ancestor
+        return blobs, not (problems or misshapen)  # what was left out must never become an ancestor
 
     if _fold_ref(repo, NOTES_REF, theirs, "notes", remote, blobs_for):
         report.merged.append(f"{remote} notes")
@@ -282,6 +284,7 @@ def push(ws: Workspace, remote: str, everything: bool = False, report: SyncRepor
     workdir = ws.repo.workdir or ws.repo.git_dir
     for _ in range(PUSH_ATTEMPTS):
         specs = [s for s in push_refspecs(ws, remote, everything) if not _refused(remote, s, report.problems)]
+        specs = [s for s in specs if _sendable(ws.repo, s.partition(":")[0], report)]
         if not specs:
             return report
         result = transport.push(workdir, remote, specs)
@@ -301,6 +304,28 @@ def push(ws: Workspace, remote: str, everything: bool = False, report: SyncRepor
             )
     raise ConcurrentUpdate(f"{remote} kept rejecting the memory push after {PUSH_ATTEMPTS} attempts",
                            hint="someone is pushing memory at the same moment; run 'git codex sync' again")
+
+
+def _sendable(repo: Repo, ref: str, report: SyncReport) -> bool:
+    """Does the local ``ref`` pass the checks a teammate's fetch makes? Only the blobs changed
+    since the last tip that passed are read; what fails is named in ``report.unsent``."""
+    tip = repo.ref_target(ref)
+    if tip is None or trust.trusted(repo, ref, tip):
+        return True
+    if ref == CLAIMS_REF:
+        problems = shape.check_claims(repo, ref, tip)
+    elif ref == NOTES_REF:
+        problems = shape.check_notes_tree(repo, ref, tip)
+    else:
+        last = trust.last_good(repo, ref)
+        known = {e.path: e.oid for e in repo.walk_tree(repo.commit_info(last).tree, shape.MAX_ENTRIES)} \
+            if last and repo.has_object(last) else {}
+        problems = shape.check_memory(repo, ref, tip, set(), known_paths=known)
+    if problems:
+        report.unsent.extend(p for p in problems if p not in report.unsent)
+        return False
+    trust.remember(repo, ref, tip)
+    return True
 
 
 def _refused(remote: str, spec: str, problems: list[str]) -> bool:

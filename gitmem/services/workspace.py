@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gitmem.constants import MEMORY_PREFIX
+from gitmem.constants import CLONE_TRAILER, MEMORY_PREFIX
 from gitmem.errors import Disabled, InvalidState, NoCommits, NotInitialised
 from gitmem.git.repo import Repo
 from gitmem.store import local
@@ -151,7 +151,8 @@ class Workspace:
         return found
 
     def trailers(self) -> dict[str, str]:
-        return {"Codex-Branch": self.branch, "Codex-Code-Head": self.head or "", "Codex-Agent": self.agent}
+        return {"Codex-Branch": self.branch, "Codex-Code-Head": self.head or "", "Codex-Agent": self.agent,
+                CLONE_TRAILER: self.actor_id}
 
     def write(self, build: Callable[[Snapshot], Change | None]) -> tuple[Change | None, str | None]:
         """Apply ``build`` to the newest memory of this branch as one memory commit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -27,6 +28,8 @@ def update_ref(repo: Repo, ref: str, attempt: Callable[[str | None], tuple[str, 
             if built is None:
                 return None
             commit, message, result = built
+            if os.environ.get("GITMEM_TEST_CHECK_WRITES"):  # the test suite: check it as a teammate would
+                _check_own_write(repo, ref, commit)
             try:
                 repo.cas_ref(ref, commit, current, message)
                 return result
@@ -60,3 +63,11 @@ def _refuse_stale_lock(repo: Repo, ref: str) -> None:
             f"{ref} is locked by {path}, left {int(seconds)} s ago by a writer that did not finish",
             hint="if no git or gitmem command is running, clear it with 'git codex fsck --repair'",
         )
+
+
+def _check_own_write(repo: Repo, ref: str, commit: str) -> None:
+    from gitmem.store import shape
+
+    problems = shape.check_written(repo, ref, commit)
+    if problems:
+        raise AssertionError(f"gitmem was about to write what its own checks refuse: {'; '.join(problems[:5])}")

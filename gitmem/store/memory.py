@@ -270,7 +270,11 @@ class MemoryStore:
     def load_commit(self, ref: str, commit: str | None) -> Snapshot | None:
         if commit is None:
             return None
-        info = self.repo.commit_info(commit)
+        try:
+            info = self.repo.commit_info(commit)
+        except CorruptMemory as exc:
+            raise CorruptMemory(f"{ref}: {exc.message}", hint="its reflog or a backup holds the way back: "
+                                "'git codex undo' (or 'git codex fsck --repair')") from exc
         meta_data = self.repo.blob_at(info.tree, META_PATH)
         if meta_data is None:
             raise CorruptMemory(f"{ref} ({commit[:12]}) has no {META_PATH}", hint=CORRUPT_HINT)
