@@ -264,7 +264,8 @@ def render(tasks: Mapping[str, TaskView], fmt: str) -> str:
     if fmt == "dot":
         lines = ["digraph tasks {", "  rankdir=LR;"]
         for t in order:
-            label = f"{short[t.id]} {flat(t.title)}\n[{t.status.value}]"
+            shown = "\n".join(map(flat, t.title.split("\n")))  # dot shows a newline; nothing else raw
+            label = f"{short[t.id]} {shown}\n[{t.status.value}]"
             lines.append(f"  {_dot_quote(t.id)} [label={_dot_quote(label)}];")
         for t in order:
             lines.extend(f"  {_dot_quote(dep)} -> {_dot_quote(t.id)};" for dep in t.depends_on if dep in nodes)

@@ -6,9 +6,10 @@ detect-secrets (its provider detectors: AWS, GitHub, GitLab, Slack, Stripe, Open
 PyPI, JWTs, private keys and more; its keyword detector for ``password = ...``; its
 high-entropy detector for quoted base64), never patterns of our own. Each finding becomes
 ``[redacted <kind>]``. detect-secrets costs about 130 ms to import (it loads ``requests``),
-so a text is handed to it only when it holds something a secret would need: a long run of
-token characters, or a word such as "password" or "private key"; ordinary prose, ids and
-paths skip it. ``git config codex.redact false`` turns redaction off; each redaction is
+so a text is handed to it only when it holds something a secret would need
+(``may_hold_secret``): a long token of letters and digits that is not a hex id, or a word
+such as "password" or "private key"; ordinary prose, commit ids and paths skip it.
+``git config codex.redact false`` turns redaction off; each redaction is
 counted in the local events (``git codex stats``).
 """
 
@@ -24,10 +25,27 @@ from typing import Any
 from gitmem.git.repo import Repo
 
 MARKER = "[redacted {kind}]"
-_CANDIDATE = re.compile(
-    r"[A-Za-z0-9+/=_\-.]{20,}|(?i:pass|pwd|secret|token|key|auth|credential|bearer|private)"
-)
-"""What every secret detect-secrets finds contains: a long token, or one of these words."""
+_RUN = re.compile(r"[A-Za-z0-9_\-+=]{16,}")
+_HEXLIKE = re.compile(r"[0-9a-fA-F\-]+")
+_WORDS = re.compile(r"(?i:passw|passphrase|(?:db|database|key)_?pass|pwd|secret|contrase"
+                    r"|(?:api|auth|service|account|db|database|priv|private|client)[_\- ]?key)"
+                    r"|://[^\s:/@]+:[^\s@/]+@")
+"""The words detect-secrets' keyword, private-key and basic-auth detectors look for."""
+
+
+def may_hold_secret(text: str) -> bool:
+    """Could a detector find anything in ``text``? Every provider token it knows is a run of
+    16 or more token characters with letters and digits, not only hex (commit and object ids,
+    UUIDs); the other detectors need one of ``_WORDS``. Prose, ids and paths say no."""
+    if _WORDS.search(text):
+        return True
+    for found in _RUN.finditer(text):
+        run = found.group()
+        if not _HEXLIKE.fullmatch(run) and any(c.isdigit() for c in run) and any(c.isalpha() for c in run):
+            return True
+    return False
+
+
 _SKIPPED = ("Hex High Entropy String", "Public IP (ipv4)")
 """Commit and object ids are hex, and addresses are not secrets: both are memory's daily text."""
 _TOKEN_CHAR = re.compile(r"[A-Za-z0-9+/=_\-.]")
@@ -79,7 +97,7 @@ class Redactor:
         return cls(repo.config_bool("codex.redact", True))
 
     def text(self, value: str) -> str:
-        if not self.enabled or not value or _CANDIDATE.search(value) is None:
+        if not self.enabled or not value or not may_hold_secret(value):
             return value
         return self._scan(value)
 

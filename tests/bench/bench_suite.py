@@ -16,7 +16,8 @@ drifts during the suite (a shared virtual machine) does not skew the rows timed 
   must be computed), and with no cache at all;
 - writes (``tasks add``, ``tasks start``/``block``, ``session log``, ``plan sync``) and their
   in-process cost: one command in a fresh process whose imports are done, and repeated in
-  one process as the MCP server runs them;
+  one process as the MCP server runs them; ``session log`` also with text the secret
+  scanner skips and with a key it redacts (detect-secrets' import is the cost);
 - ``git switch`` round trips with and without the hooks;
 - ``import tasks`` of 2,000 and 10,000 tasks;
 - Taskwarrior (``task``) and Task Master (``task-master``) side by side when installed.
@@ -361,6 +362,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 command(codex("tasks", "block", target, "--reason", "bench"), repo, env))
             rows.append(("tasks start / block", timed(flips)))
             rows.append(("session log", timed(command(codex("session", "log", "Bench turn"), repo, env))))
+            turn = "Fixed src/bench/module.py at 1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
+            rows.append(("session log, a path and a commit id (not scanned)",
+                         timed(command(codex("session", "log", turn), repo, env))))
+            leaky = "Deployed with AKIAIOSFODNN7EXAMPLE"
+            rows.append(("session log, a key (scanned, redacted)", timed(command(codex("session", "log", leaky), repo, env))))
             plans = alternating(command(codex("plan", "sync", "-"), repo, env, PLAN_B),
                                 command(codex("plan", "sync", "-"), repo, env, PLAN_A))
             rows.append(("plan sync (a change)", timed(plans)))
