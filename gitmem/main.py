@@ -67,7 +67,10 @@ class _Recorder:
 
 
 def _error(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    """One diagnostic line; what it quotes (titles, agent and ref names) can come from a remote."""
+    from gitmem.output import flat
+
+    sys.stderr.write(flat(text) + "\n")
     sys.stderr.flush()
 
 

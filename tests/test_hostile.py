@@ -186,3 +186,9 @@ def test_a_failing_hook_warns_once_records_an_event_and_never_fails_git(initiali
     assert len(failures) == 2 and failures[0]["hook"] == "post-checkout"
     assert json.loads(run_git_codex(repo, "stats", "--json").stdout)["hook_failures"] == 2
     assert "not a commit" in run_git_codex(repo, "fsck").stdout
+
+
+def test_error_messages_escape_what_they_quote(initialised: Path, cli: Cli) -> None:
+    task_id = cli("tasks", "add", "plain").out.strip()
+    err = cli("tasks", "dep", "add", task_id, "--on", "t-\x1b]0;pwned\x07\u202e", expect=1).err
+    assert err.startswith("error: ") and "\x1b" not in err and "\u202e" not in err, err
