@@ -387,3 +387,20 @@ def test_rebase_that_drops_a_commit_marks_its_evidence_orphaned_within_the_schem
     assert sorted((e["commit"], e.get("orphaned", False)) for e in evidence) == sorted([(squashed, False), (dropped, True)])
     fsck = run_git_codex(project, "fsck")
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+
+
+@pytest.mark.parametrize("hooks", ["hooks", "lazily"])
+def test_fast_forward_merge_folds_branch_memory_into_the_target(project: Path, hooks: str) -> None:
+    """git's default merge (and what a fast-forward pull does) folds the branch's memory too."""
+    git(project, "switch", "-q", "-c", "feature")
+    task = codex(project, "tasks", "add", "Feature task").strip()
+    commit(project, "feature.txt")
+    codex(project, "tasks", "complete", task)
+    git(project, "switch", "-q", "main")
+    assert "Feature task" not in titles(project)
+    no_hooks = ("-c", "core.hooksPath=/dev/null") if hooks == "lazily" else ()
+    git(project, *no_hooks, "merge", "-q", "feature")
+    assert git(project, "rev-parse", "HEAD") == git(project, "rev-parse", "feature")  # a fast-forward
+    shown = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]
+    assert shown["status"] == "completed"
+    assert "Feature task" in titles(project)

@@ -86,6 +86,11 @@ def classify(ws: Workspace, seen: dict[str, str]) -> str:
     return "diverged"
 
 
+_FAST_FORWARD = re.compile(r"merge (.+): Fast-forward")
+FAST_FORWARD_LOOKBACK = 50
+"""Reflog entries of the branch read back to the last head seen."""
+
+
 def merged_branch(ws: Workspace, parent: str, message: str) -> Source | None:
     """The memory of the branch a merge commit brought in through ``parent``."""
     from gitmem.services import branches
@@ -110,6 +115,32 @@ def fold_merges(ws: Workspace, old: str, new: str) -> list[str]:
             result = merge_into(ws, ws.ref, source.commit, source.label)
             if result.outcome != "up-to-date":
                 done.append(f"merged the memory of {source.label} ({result.outcome})")
+    return done
+
+
+def fold_fast_forwards(ws: Workspace, old: str) -> list[str]:
+    """Merge the memory of every local branch fast-forwarded into this one since ``old``.
+
+    A fast-forward leaves no merge commit; the branch's reflog names what it took
+    (``merge NAME: Fast-forward``), newest first back to ``old``. A pull's fast-forward is
+    the upstream's, whose memory ``fold_upstream`` adopts after checking it."""
+    from gitmem.services import branches
+    from gitmem.services.merging import merge_into
+
+    local = ws.repo.branches()
+    done = []
+    for message, target in ws.repo.reflog(f"refs/heads/{ws.branch}")[:FAST_FORWARD_LOOKBACK]:
+        if target == old:
+            break
+        named = _FAST_FORWARD.fullmatch(message.strip())
+        if named is None or named.group(1) not in local:
+            continue
+        source = branches.memory_of(ws, named.group(1))
+        if source is None or source.ref == ws.ref:
+            continue
+        result = merge_into(ws, ws.ref, source.commit, source.label)
+        if result.outcome != "up-to-date":
+            done.append(f"merged the memory of {source.label} ({result.outcome}, fast-forward)")
     return done
 
 
@@ -162,6 +193,7 @@ def check(ws: Workspace) -> Drift:
     last = seen.get("head") if kind == "ahead" else seen_head_of(ws, ws.branch)
     if last and ws.head and last != ws.head and ws.repo.has_object(last) and ws.repo.is_ancestor(last, ws.head):
         drift.actions.extend(fold_merges(ws, last, ws.head))
+        drift.actions.extend(fold_fast_forwards(ws, last))
     drift.actions.extend(fold_upstream(ws))
     write_seen(ws)
     events.record(ws.repo, "drift", drift=kind, branch=ws.branch, actions=drift.actions)
