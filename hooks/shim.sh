@@ -41,11 +41,18 @@ gitmem_part() {
         *[/%]*) encoded=$(printf '%s' "$branch" | sed -e 's/%/%25/g' -e 's#/#%2F#g') ;;
         *) encoded=$branch ;;
         esac
-        [ -f "$common/refs/codex/branches/$encoded" ] && return 0
-        git rev-parse -q --verify "refs/codex/branches/$encoded" >/dev/null && return 0
+        memory="$common/refs/codex/branches/$encoded"
+        log="$common/logs/refs/heads/$branch"
+        if [ -f "$memory" ]; then
+            # A one-entry reflog newer than the memory: the branch was just recreated under
+            # an old name, whose memory must not be reused. Anything else: nothing to do.
+            [ -f "$log" ] && [ "$log" -nt "$memory" ] && [ "$(wc -l <"$log")" -le 1 ] || return 0
+        else
+            git rev-parse -q --verify "refs/codex/branches/$encoded" >/dev/null && return 0
+        fi
         ;;
-    post-commit|post-merge)
-        # Only merge commits fold a branch's memory back; the rest waits for the next command.
+    post-commit)
+        # Only merge commits (finished by hand after a conflict) fold a branch's memory back.
         git rev-parse -q --verify HEAD^2 >/dev/null || return 0
         ;;
     post-rewrite)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -404,3 +405,14 @@ def test_fast_forward_merge_folds_branch_memory_into_the_target(project: Path, h
     shown = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]
     assert shown["status"] == "completed"
     assert "Feature task" in titles(project)
+
+
+def test_branch_recreated_from_the_same_commit_is_forked_again(project: Path) -> None:
+    git(project, "switch", "-q", "-c", "topic")
+    codex(project, "tasks", "add", "Old topic work")
+    git(project, "switch", "-q", "main")
+    git(project, "branch", "-q", "-D", "topic")
+    time.sleep(1.1)  # a reflog entry's time is in seconds: the new branch's first entry differs only by it
+    git(project, "switch", "-q", "-c", "topic")
+    assert "Old topic work" not in titles(project)
+    assert "refs/codex/backups/" in git(project, "for-each-ref", "--format=%(refname)", "refs/codex/backups")

@@ -170,6 +170,18 @@ class Repo:
         except (pygit2.GitError, KeyError, ValueError, OSError):
             return []
 
+    def reflog_start(self, ref: str) -> tuple[str, str, int] | None:
+        """(message, new id, time) of the oldest entry of ``ref``'s reflog: when it was made."""
+        try:
+            reference = self._raw.references.get(ref)
+            entries = list(reference.log()) if reference is not None else []
+        except (pygit2.GitError, KeyError, ValueError, OSError):
+            return None
+        if not entries:
+            return None
+        first = entries[-1]
+        return str(first.message or ""), str(first.oid_new), int(first.committer.time)
+
     def branches(self) -> dict[str, str]:
         """Local branch short names -> tip commit."""
         prefix = "refs/heads/"

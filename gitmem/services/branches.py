@@ -93,10 +93,15 @@ def _forks_path(ws: Workspace) -> str:
     return os.path.join(local.clone_dir(ws.repo), "forks.json")
 
 
-def _birth(ws: Workspace, branch: str) -> str:
-    """An identity for this incarnation of the branch: its reflog's first entry."""
-    log = ws.repo.reflog(f"refs/heads/{branch}")
-    return f"{log[-1][1]} {log[-1][0]}" if log else ""
+def _birth(ws: Workspace, branch: str) -> tuple[str, str]:
+    """An identity for this incarnation of the branch, from its reflog's first entry: commit,
+    message and time (a branch recreated at the same commit differs only by its time), and
+    the same without the time, as gitmem recorded it before."""
+    start = ws.repo.reflog_start(f"refs/heads/{branch}")
+    if start is None:
+        return "", ""
+    message, commit, when = start
+    return f"{commit} {message} at {when}", f"{commit} {message}"
 
 
 def backup(ws: Workspace, ref: str, why: str) -> str | None:
@@ -119,11 +124,12 @@ def ensure_memory(ws: Workspace) -> list[str]:
     record = forks.get(branch) if isinstance(forks.get(branch), dict) else None
     done: list[str] = []
     if repo.ref_target(ref) is not None:
-        birth = _birth(ws, branch)
+        birth, legacy = _birth(ws, branch)
         if not record or not birth or record.get("birth") == birth:
             return done
-        if not _CREATED.match(birth.partition(" ")[2]):
-            # The reflog was expired or rewritten, not the branch recreated: just re-record.
+        if record.get("birth") == legacy or not _CREATED.match(birth.partition(" ")[2]):
+            # Recorded without its time, or the reflog was expired or rewritten, not the
+            # branch recreated: just re-record.
             forks[branch] = {**record, "birth": birth}
             local.write_json(_forks_path(ws), forks)
             return done
@@ -144,6 +150,6 @@ def ensure_memory(ws: Workspace) -> list[str]:
             return done
         result = merge_into(ws, ref, source.commit, source.label)
         done.append(f"memory forked from {source.label}")
-    forks[branch] = {"birth": _birth(ws, branch), "code": ws.head, "memory": result.commit}
+    forks[branch] = {"birth": _birth(ws, branch)[0], "code": ws.head, "memory": result.commit}
     local.write_json(_forks_path(ws), forks)
     return done

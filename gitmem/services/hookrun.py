@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from gitmem.services import drift, hooks, rewrite
+from gitmem.services import branches, drift, hooks, rewrite
 from gitmem.services.workspace import Workspace
 from gitmem.store import events
 
@@ -35,6 +35,8 @@ def run(path: str, name: str, args: list[str], stdin: str) -> str | None:
     if name == "post-rewrite" and args:
         state = rewrite.capture_state(ws.repo.git_dir)
         done.extend(rewrite.apply(ws, args[0], rewrite.parse_pairs(stdin), state))
+    if name == "post-checkout" and args[2:3] == ["1"] and not ws.detached:
+        done.extend(branches.ensure_memory(ws))  # a branch recreated at the same commit is no drift
     found = drift.check(ws)
     done.extend(found.actions)
     events.record(ws.repo, "hook", hook=name, ms=round((time.perf_counter() - started) * 1000, 1), actions=done)
