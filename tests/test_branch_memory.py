@@ -402,6 +402,8 @@ def test_fast_forward_merge_folds_branch_memory_into_the_target(project: Path, h
     no_hooks = ("-c", "core.hooksPath=/dev/null") if hooks == "lazily" else ()
     git(project, *no_hooks, "merge", "-q", "feature")
     assert git(project, "rev-parse", "HEAD") == git(project, "rev-parse", "feature")  # a fast-forward
+    folded = f"tasks/{task[2]}/{task}.toml" in git(project, "ls-tree", "-r", "--name-only", "refs/codex/branches/main")
+    assert folded == (hooks == "hooks")  # by the post-merge hook itself; else by the next command
     shown = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]
     assert shown["status"] == "completed"
     assert "Feature task" in titles(project)
