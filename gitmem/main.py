@@ -108,8 +108,9 @@ def _run(argv: Sequence[str] | None) -> int:
         return code
     except GitmemError as exc:
         from gitmem.faults import fault
+        from gitmem.git.cli import GitCommandError
 
-        exc = fault(exc, _start(args)) or exc if type(exc).__name__ == "GitCommandError" else exc
+        exc = (fault(exc, _start(args)) or exc) if isinstance(exc, GitCommandError) else exc
         _error(f"error: {exc.message}")
         if exc.hint:
             _error(f"hint: {exc.hint}")

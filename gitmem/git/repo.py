@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pygit2
 
@@ -160,23 +160,21 @@ class Repo:
         except (ValueError, pygit2.GitError):
             return False
 
-    def reflog(self, ref: str) -> list[tuple[str, str]]:
-        """(message, new id) of each entry of ``ref``'s reflog, newest first."""
+    def _reflog(self, ref: str) -> list[Any]:
+        """``ref``'s reflog entries, newest first; none when it has no (readable) reflog."""
         try:
             reference = self._raw.references.get(ref)
-            if reference is None:
-                return []
-            return [(str(e.message or ""), str(e.oid_new)) for e in reference.log()]
+            return list(reference.log()) if reference is not None else []
         except (pygit2.GitError, KeyError, ValueError, OSError):
             return []
 
+    def reflog(self, ref: str) -> list[tuple[str, str]]:
+        """(message, new id) of each entry of ``ref``'s reflog, newest first."""
+        return [(str(e.message or ""), str(e.oid_new)) for e in self._reflog(ref)]
+
     def reflog_start(self, ref: str) -> tuple[str, str, int] | None:
         """(message, new id, time) of the oldest entry of ``ref``'s reflog: when it was made."""
-        try:
-            reference = self._raw.references.get(ref)
-            entries = list(reference.log()) if reference is not None else []
-        except (pygit2.GitError, KeyError, ValueError, OSError):
-            return None
+        entries = self._reflog(ref)
         if not entries:
             return None
         first = entries[-1]

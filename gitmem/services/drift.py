@@ -102,19 +102,22 @@ def merged_branch(ws: Workspace, parent: str, message: str) -> Source | None:
     return branches.memory_of(ws, named.group(1)) if named else None
 
 
-def fold_merges(ws: Workspace, old: str, new: str) -> list[str]:
-    """Merge the memory of every branch merged in ``old..new`` into this branch's memory."""
+def _fold(ws: Workspace, source: Source | None, how: str = "") -> list[str]:
+    """Merge ``source`` (another branch's memory) into this branch's; what was done, if anything."""
+    if source is None or source.ref == ws.ref:
+        return []
     from gitmem.services.merging import merge_into
 
+    result = merge_into(ws, ws.ref, source.commit, source.label)
+    return [] if result.outcome == "up-to-date" else [f"merged the memory of {source.label} ({result.outcome}{how})"]
+
+
+def fold_merges(ws: Workspace, old: str, new: str) -> list[str]:
+    """Merge the memory of every branch merged in ``old..new`` into this branch's memory."""
     done = []
     for commit in ws.repo.commits_between(old, new, limit=2000):
         for parent in commit.parents[1:]:
-            source = merged_branch(ws, parent, commit.message)
-            if source is None or source.ref == ws.ref:
-                continue
-            result = merge_into(ws, ws.ref, source.commit, source.label)
-            if result.outcome != "up-to-date":
-                done.append(f"merged the memory of {source.label} ({result.outcome})")
+            done.extend(_fold(ws, merged_branch(ws, parent, commit.message)))
     return done
 
 
@@ -125,7 +128,6 @@ def fold_fast_forwards(ws: Workspace, old: str) -> list[str]:
     (``merge NAME: Fast-forward``), newest first back to ``old``. A pull's fast-forward is
     the upstream's, whose memory ``fold_upstream`` adopts after checking it."""
     from gitmem.services import branches
-    from gitmem.services.merging import merge_into
 
     local = ws.repo.branches()
     done = []
@@ -133,14 +135,8 @@ def fold_fast_forwards(ws: Workspace, old: str) -> list[str]:
         if target == old:
             break
         named = _FAST_FORWARD.fullmatch(message.strip())
-        if named is None or named.group(1) not in local:
-            continue
-        source = branches.memory_of(ws, named.group(1))
-        if source is None or source.ref == ws.ref:
-            continue
-        result = merge_into(ws, ws.ref, source.commit, source.label)
-        if result.outcome != "up-to-date":
-            done.append(f"merged the memory of {source.label} ({result.outcome}, fast-forward)")
+        if named is not None and named.group(1) in local:
+            done.extend(_fold(ws, branches.memory_of(ws, named.group(1)), ", fast-forward"))
     return done
 
 

@@ -88,7 +88,7 @@ def branch_name(value: str) -> str:
     """A branch name as git accepts it (``git check-ref-format --branch``), checked without git."""
     if not value or len(value) > 250 or _BAD_BRANCH.search(value) or value == "@":
         raise InvalidInput(f"{value!r} is not a valid branch name", hint="see 'git check-ref-format --help'")
-    if not value.isprintable() or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+    if not value.isprintable():
         # Undecodable bytes (surrogates from a non-UTF-8 argv), bidi and other format characters:
         # a ref named so could not be shown or written back faithfully.
         raise InvalidInput(f"{value!r} is not a branch name gitmem can keep memory for",

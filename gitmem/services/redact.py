@@ -53,20 +53,12 @@ _AS_FILES = ("memory.yaml", "memory.txt")
 _PEM = re.compile(r"-----BEGIN[A-Z ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END[A-Z ]*-----|\Z)", re.S)
 
 
-def _detectors() -> list[Any]:
+@functools.cache
+def detectors() -> tuple[Any, ...]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
     mapping: dict[str, Any] = get_mapping_from_secret_type_to_class()
-    return [make() for kind, make in sorted(mapping.items()) if kind not in _SKIPPED]
-
-
-_loaded: list[Any] = []
-
-
-def detectors() -> list[Any]:
-    if not _loaded:
-        _loaded.extend(_detectors())
-    return _loaded
+    return tuple(make() for kind, make in sorted(mapping.items()) if kind not in _SKIPPED)
 
 
 def _replace_tokens(value: str, regex: re.Pattern[str], marker: Callable[[], str]) -> str:

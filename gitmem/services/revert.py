@@ -19,6 +19,7 @@ from gitmem.git.repo import Repo
 from gitmem.models import SET_FIELDS, Session, Stamp, Task
 from gitmem.store import records
 from gitmem.store.memory import TASKS_DIR, Snapshot
+from gitmem.store.merge import merge_task
 from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
 
 
@@ -52,7 +53,7 @@ def invert_task(before: Task | None, after: Task, now: Task, *, stamp: Stamp, at
         if now.deleted:
             return
         # The tombstone sees only what the change wrote: later writes by anyone keep the task.
-        merged = _merge(now, edits.tombstone(after, "undo", stamp=stamp, now=at))
+        merged = merge_task(now, edits.tombstone(after, "undo", stamp=stamp, now=at))
         if merged.deleted:
             out.tasks[now.id] = merged
             out.taken_back.append(f"deleted {label}, which it created")
@@ -84,12 +85,6 @@ def invert_task(before: Task | None, after: Task, now: Task, *, stamp: Stamp, at
                 out.taken_back.append(f"{label}: {name} {key} put back")
     if updated is not now:
         out.tasks[now.id] = updated
-
-
-def _merge(a: Task, b: Task) -> Task:
-    from gitmem.store.merge import merge_task
-
-    return merge_task(a, b)
 
 
 def _shown(value: object) -> str:
