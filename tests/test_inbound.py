@@ -27,8 +27,11 @@ def blob(scratch: Path, data: bytes) -> str:
                           capture_output=True, check=True).stdout.decode().strip()
 
 
-def raw_tree(scratch: Path, entries: list[tuple[str, bytes, str]]) -> str:
-    """A tree object written byte for byte (``git mktree`` refuses the names an attacker uses)."""
+def raw_tree(scratch: Path, entries: list[tuple[str, bytes, str]], *, as_given: bool = False) -> str:
+    """A tree object written byte for byte (``git mktree`` refuses the names an attacker uses),
+    its entries in git's order so that each case is hostile in one way only."""
+    if not as_given:
+        entries = sorted(entries, key=lambda e: e[1] + (b"/" if e[0] == "40000" else b""))
     body = b"".join(mode.encode() + b" " + name + b"\0" + bytes.fromhex(oid) for mode, name, oid in entries)
     return subprocess.run(["git", "hash-object", "-w", "-t", "tree", "--literally", "--stdin"], cwd=scratch,
                           input=body, capture_output=True, check=True).stdout.decode().strip()
@@ -57,9 +60,18 @@ def crafted_memory(scratch: Path, good: str, case: str) -> tuple[str, str]:
     if case == "tasks-is-a-blob":
         tree, named = raw_tree(scratch, replace(root, b"tasks", "100644", blob(scratch, b"gone\n"))), "tasks: is a file"
     elif case == "wrong-fan-out":
-        moved = raw_tree(scratch, [fan, ("40000", b"z", raw_tree(scratch, [first]))])
+        other = b"z" if fan[1] != b"z" else b"y"  # any directory but the task's own
+        moved = raw_tree(scratch, [fan, ("40000", other, raw_tree(scratch, [first]))])
         tree = raw_tree(scratch, replace(root, b"tasks", "40000", moved))
-        named = f"tasks/z/{first[1].decode()}: is misplaced"
+        named = f"tasks/{other.decode()}/{first[1].decode()}: is misplaced"
+    elif case == "duplicate-entry":
+        twice = raw_tree(scratch, [fan, ("40000", fan[1], raw_tree(scratch, [first]))])
+        tree = raw_tree(scratch, replace(root, b"tasks", "40000", twice))
+        named = f"tasks/{fan[1].decode()}: appears twice in its tree"
+    elif case == "out-of-order":
+        reversed_root = sorted(root, key=lambda e: e[1], reverse=True)
+        tree = raw_tree(scratch, reversed_root, as_given=True)
+        named = f"{reversed_root[1][1].decode()}: is out of git's tree order"
     elif case in ("clock-bomb", "clock-jump"):
         clock = 10**30 if case == "clock-bomb" else 5_000_000
         bumped = blob(scratch, "\n".join(f"clock = {clock}" if line.startswith("clock =") else line
@@ -88,7 +100,8 @@ def crafted_memory(scratch: Path, good: str, case: str) -> tuple[str, str]:
     return git(scratch, "commit-tree", tree, "-p", good, "-m", "crafted").strip(), named
 
 
-CASES = ["tasks-is-a-blob", "wrong-fan-out", "clock-bomb", "clock-jump", "symlink", "dot-git", "dot-dot",
+CASES = ["tasks-is-a-blob", "wrong-fan-out", "duplicate-entry", "out-of-order", "clock-bomb", "clock-jump",
+         "symlink", "dot-git", "dot-dot",
          "escape-name", "unknown-file"]
 
 

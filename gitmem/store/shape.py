@@ -56,11 +56,19 @@ def unsafe_name(name: str) -> str | None:
 def shape_problems(ref: str, entries: list[TreeEntry], memory_format: int) -> list[str]:
     """Where the tree is not a memory's tree: unknown, misplaced or oddly typed entries."""
     problems = []
+    previous = ("", b"")
     for entry in entries:
         parts = entry.path.split("/")
         where = f"{ref}:{entry.path}"
         why = next((w for p in parts if (w := unsafe_name(p))), None)
         is_tree = stat.S_ISDIR(entry.mode)
+        # git sorts a tree's entries by name, a directory's as if it ended in "/"; a tree
+        # out of that order or naming one entry twice reads differently by lookup and by walk.
+        parent, _, name = entry.path.rpartition("/")
+        key = name.encode("utf-8", "surrogateescape") + (b"/" if is_tree else b"")
+        if previous[0] == parent and previous[1] and key <= previous[1]:
+            why = why or ("appears twice in its tree" if key == previous[1] else "is out of git's tree order")
+        previous = (parent, key)
         if why is None:
             why = _placement(parts, is_tree, entry.mode, memory_format)
         if why is not None:
