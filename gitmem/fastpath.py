@@ -16,15 +16,16 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gitmem import commandline, sealed
+from gitmem import sealed
 from gitmem.constants import RESPONSES
 
 CACHEABLE = {
-    ("tasks", "next"): frozenset({"count", "as_json"}),
-    ("tasks", "list"): frozenset({"statuses", "label", "everything", "as_json"}),
-    ("status",): frozenset({"as_json"}),
+    ("tasks", "next"): {"--json": False, "-n": True},
+    ("tasks", "list"): {"--json": False, "--all": False, "--status": True, "--label": True},
+    ("status",): {"--json": False},
 }
-"""The reads whose answers are kept, and the options they may be given (others: not kept)."""
+"""The reads whose answers are kept: command words -> the options they may be given, each
+with whether it takes a value (any other option, or an argument, and the answer is not kept)."""
 MAX_ENTRIES = 32
 
 
@@ -108,16 +109,24 @@ def state_key(git_dir: str, common: str) -> str | None:
 
 
 def request(argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
-    """(path, the answer's name) when ``argv`` is a cacheable read, else None. Command lines
-    are read as ``commandline.parse`` reads them: options in any order name one answer."""
-    found = commandline.parse(argv)
-    if found is None:
+    """(path, the answer's name) when ``argv`` is a read whose answer may be kept, else None.
+
+    No parsing: the name is the literal argument list, so an answer is only ever reused for
+    the very command line whose full run printed it (one that click refused is never kept)."""
+    rest = list(argv)
+    path = "."
+    if rest[:1] == ["-C"] and len(rest) >= 2:
+        path, rest = rest[1], rest[2:]
+    words = next((tuple(rest[:n]) for n in (2, 1) if tuple(rest[:n]) in CACHEABLE), None)
+    if words is None or "_GIT_CODEX_COMPLETE" in os.environ:
         return None
-    path, words, params, given = found
-    keyable = CACHEABLE.get(words)
-    if keyable is None or not given <= keyable:
-        return None
-    return path, (*words, *(f"{name}={params[name]!r}" for name in sorted(given)))
+    options = CACHEABLE[words]
+    tokens = iter(rest[len(words):])
+    for token in tokens:
+        takes_value = options.get(token)
+        if takes_value is None or (takes_value and next(tokens, None) is None):
+            return None
+    return path, tuple(rest)
 
 
 def _entry_path(common: str, name: str) -> str:

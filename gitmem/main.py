@@ -1,4 +1,4 @@
-"""Entry point: errors -> exit codes; the hot reads go to ``direct.py``, the rest to click (``cli.py``)."""
+"""Entry point: the command line to click (``cli.py``), errors to exit codes, reads' output kept."""
 
 from __future__ import annotations
 
@@ -83,14 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: list[str]) -> int:
-    from gitmem import direct
+    from gitmem import cli
 
-    code = direct.run(args)
-    if code is None:
-        from gitmem import cli
-
-        code = cli.run(args)
-    return code
+    return cli.run(args)
 
 
 def _start(args: list[str]) -> str:

@@ -16,9 +16,9 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from gitmem.errors import GitmemError
-from gitmem.services import context, drift, graph, inputs, plans, sessions, tasks
+from gitmem.output import task_json
+from gitmem.services import context, drift, graph, plans, sessions, tasks
 from gitmem.services.workspace import Workspace
-from gitmem.views import task_json
 
 T = TypeVar("T")
 _VERBS = {"in_progress": "start", "completed": "complete", "blocked": "block", "cancelled": "cancel", "pending": "reopen"}
@@ -35,10 +35,7 @@ def build_server(path: str, agent: str) -> MCPServer[Any]:
 
     def run(work: Callable[[Workspace], T]) -> T:
         try:
-            ws = Workspace.open(path, agent=agent)
-            inputs.agent(ws.agent)
-            drift.check(ws)
-            return work(ws)
+            return work(drift.open_workspace(path, agent=agent)[0])
         except GitmemError as exc:
             raise ToolError(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else "")) from exc
 

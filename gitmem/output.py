@@ -6,9 +6,12 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitmem.constants import JSON_VERSION
+
+if TYPE_CHECKING:
+    from gitmem.models import Task
 
 _COLORS = {"pending": "", "in_progress": "33", "blocked": "31", "completed": "32", "cancelled": "90"}
 
@@ -71,3 +74,34 @@ def table(rows: Sequence[Sequence[str]], colored: Iterable[int] = ()) -> str:
             cells.append(status_word(cell) + padded[len(cell):] if i in paint_cols else padded)
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def task_json(task: Task, short: Mapping[str, str]) -> dict[str, Any]:
+    """The documented ``--json`` shape of one task."""
+    from gitmem.edits import visible_log
+
+    return {
+        "id": task.id,
+        "short_id": short.get(task.id, task.id),
+        "title": task.title,
+        "description": task.description,
+        "kind": task.kind.value,
+        "status": task.status.value,
+        "priority": task.priority,
+        "parent": task.parent,
+        "depends_on": task.depends_on,
+        "related": task.members("related"),
+        "labels": task.labels,
+        "owner": task.owner,
+        "adr": task.members("adr"),
+        "evidence": task.evidence,
+        "target_commit": task.get("target_commit"),
+        "plan_key": task.plan_key,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "created_by": task.created_by,
+        "metadata": task.get("metadata") or {},
+        "deleted": dict(task.tombstone) if task.deleted and task.tombstone else None,
+        "conflicts": [{"field": f, "value": w.value, "stamp": str(w.stamp)} for f, w in task.conflicts()],
+        "log": [{"id": e.id, "at": e.at, "by": e.by, "text": e.text} for e in visible_log(task)],
+    }

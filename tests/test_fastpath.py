@@ -81,3 +81,32 @@ def test_a_read_that_moved_the_seen_point_is_not_kept(initialised: Path) -> None
     assert json.loads(second.stdout)["drift"] == "none"
     third = run_git_codex(repo, "status", "--json")
     assert third.stdout == second.stdout
+
+
+def test_a_kept_answer_is_what_the_full_cli_printed_for_that_very_command_line(initialised: Path) -> None:
+    import shutil
+
+    repo = initialised
+    first = run_git_codex(repo, "tasks", "add", "first", "-l", "x").stdout.strip()
+    run_git_codex(repo, "tasks", "add", "second", "--after", first)
+    kept = repo / ".git" / "codex" / "cache" / fastpath.RESPONSES
+    for argv in (["tasks", "next", "-n", "2", "--json"], ["tasks", "next", "--json", "-n", "2"],
+                 ["tasks", "list", "--label", "x"], ["tasks", "list", "--status", "pending", "--all", "--json"],
+                 ["status"], ["-C", str(repo), "status", "--json"]):
+        shutil.rmtree(kept, ignore_errors=True)
+        full = run_git_codex(repo, *argv)
+        assert full.returncode == 0 and list(kept.iterdir()), argv
+        again = run_git_codex(repo, *argv)
+        assert (again.returncode, again.stdout, again.stderr) == (0, full.stdout, ""), argv
+
+
+def test_writes_refusals_and_other_options_are_never_kept(initialised: Path) -> None:
+    repo = initialised
+    task = run_git_codex(repo, "tasks", "add", "only").stdout.strip()
+    kept = repo / ".git" / "codex" / "cache" / fastpath.RESPONSES
+    for argv in (["tasks", "next", "--claim"], ["tasks", "next", "--explain", task], ["tasks", "next", "-n", "0"],
+                 ["tasks", "next", "--agent", "a"], ["status", "--dirty"], ["tasks", "list", "extra"], ["status", "-h"]):
+        run_git_codex(repo, *argv)
+        assert not kept.exists() or not list(kept.iterdir()), argv
+    assert fastpath.request(["tasks", "next", "-n"]) is None
+    assert fastpath.request(["-C", "x", "tasks", "next", "-n", "3"]) == ("x", ("tasks", "next", "-n", "3"))

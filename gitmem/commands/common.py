@@ -2,41 +2,32 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import click
 
-from gitmem import direct
 from gitmem.models import Task
-from gitmem.output import flat, status_word
+from gitmem.output import flat, note, status_word, task_json
+from gitmem.services import drift
+from gitmem.services.graph import TaskView
 from gitmem.services.workspace import Workspace
-from gitmem.views import open_workspace, task_json
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (stable, versioned shape).")
 
 
-def runs(target: str, **fixed: object) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Make the decorated stub (its name and docstring kept) a callback that runs the click-free
-    body ``target`` (``module:function``) with the root options and click's parameters.
-    ``grammar.py`` lists every such command, so ``direct.py`` runs it without click."""
-
-    def decorate(stub: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(stub)
-        def callback(**params: object) -> None:
-            direct.body(target)(click.get_current_context().find_root().obj, **fixed, **params)
-
-        callback.body = (target, fixed)  # type: ignore[attr-defined]
-        return callback
-
-    return decorate
-
-
 def workspace(agent: str | None = None, *, follow: bool = True) -> Workspace:
-    """The workspace of the root options (-C, --branch), drift followed (see ``views.open_workspace``)."""
+    """The workspace of the root options (-C, --branch), drift followed and reported on stderr."""
     app = click.get_current_context().find_root().obj
-    return open_workspace(app.path, app.branch, agent, follow=follow)
+    ws, said = drift.open_workspace(app.path, app.branch, agent, follow=follow)
+    for line in said:
+        note(f"gitmem: {flat(line)}")
+    return ws
+
+
+def task_row(task: TaskView, short: Mapping[str, str]) -> list[str]:
+    """A task as one row of ``tasks list``/``next``."""
+    return [short.get(task.id, task.id), task.status.value, f"P{task.priority}", flat(task.title)]
 
 
 def task_text(task: Task, short: Mapping[str, str]) -> str:

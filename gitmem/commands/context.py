@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from gitmem.commands.common import CONTEXT, json_option, runs
-from gitmem.services.context import DEFAULT_BUDGET
+from gitmem.commands.common import CONTEXT, json_option, workspace
+from gitmem.output import emit, emit_json
+from gitmem.services.context import DEFAULT_BUDGET, brief
 
 
 @click.command(context_settings=CONTEXT)
@@ -13,8 +14,7 @@ from gitmem.services.context import DEFAULT_BUDGET
               help="Maximum characters (about 4 per token).")
 @click.option("--agent", help="Agent name; its own claims count as ready.")
 @json_option
-@runs("gitmem.views:context")
-def context() -> None:
+def context(budget: int, agent: str | None, as_json: bool) -> None:
     """Print a Markdown brief: in-progress, ready, blocked, follow-ups, last session.
 
     \b
@@ -22,3 +22,11 @@ def context() -> None:
       git codex context
       git codex context --budget 2000 >> prompt.md
     """
+    found = brief(workspace(agent), budget)
+    if as_json:
+        emit_json("context", {
+            "budget": budget, "omitted": found.omitted, "markdown": found.text,
+            "items": [{"section": i.section, "text": i.text, **i.data} for i in found.items],
+        })
+    else:
+        emit(found.text)

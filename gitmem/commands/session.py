@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from gitmem.commands.common import CONTEXT, json_option, runs, workspace
+from gitmem.commands.common import CONTEXT, json_option, workspace
 from gitmem.models import Session
 from gitmem.output import emit, emit_json, flat, note
 from gitmem.services import sessions as svc
@@ -73,9 +73,14 @@ def start(agent: str | None, as_json: bool) -> None:
 @click.option("--task", "tasks", multiple=True, metavar="ID", help="A task this turn touched (repeatable).")
 @agent_option
 @json_option
-@runs("gitmem.actions:session_log")
-def log() -> None:
+def log(summary: str, actions: tuple[str, ...], follow_ups: tuple[str, ...], approvals: tuple[str, ...],
+        tasks: tuple[str, ...], agent: str | None, as_json: bool) -> None:
     """Append a turn to the open session (opening one if needed)."""
+    opened, turn = svc.log_turn(workspace(agent), svc.TurnInput(summary, actions, follow_ups, approvals, tasks))
+    if as_json:
+        emit_json("turn", {"session": opened.id, "turn_id": turn.turn_id})
+    else:
+        emit(f"{opened.id} {turn.turn_id}")
 
 
 @session.command(context_settings=CONTEXT)

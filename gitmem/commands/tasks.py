@@ -6,13 +6,12 @@ import os
 
 import click
 
-from gitmem.commands.common import CONTEXT, json_option, runs, task_text, workspace
+from gitmem.commands.common import CONTEXT, json_option, task_row, task_text, workspace
 from gitmem.errors import InvalidInput
 from gitmem.models import Status
-from gitmem.output import emit, emit_json, flat, note
+from gitmem.output import emit, emit_json, flat, note, table, task_json
 from gitmem.services import editor, graph, inputs
 from gitmem.services import tasks as svc
-from gitmem.views import task_json
 
 STATUSES = [s.value for s in Status]
 
@@ -41,9 +40,15 @@ def tasks() -> None:
 @click.option("--kind", type=click.Choice(["task", "epic", "milestone"]), default="task", show_default=True)
 @click.option("--owner", help="Who owns it.")
 @json_option
-@runs("gitmem.actions:tasks_add")
-def add() -> None:
+def add(title: str, description: str, after: tuple[str, ...], parent: str | None, priority: int,
+        labels: tuple[str, ...], adr: tuple[str, ...], kind: str, owner: str | None, as_json: bool) -> None:
     """Add a task and print its id."""
+    task = svc.add(workspace(), title, description=description, after=after, parent=parent, priority=priority,
+                   labels=labels, adr=adr, kind=kind, owner=owner)
+    if as_json:
+        emit_json("task", {"task": task_json(task, {})})
+    else:
+        emit(task.id)
 
 
 @tasks.command(name="list", context_settings=CONTEXT)
@@ -51,9 +56,16 @@ def add() -> None:
 @click.option("--label", help="Only tasks with this label.")
 @click.option("--all", "everything", is_flag=True, help="Include completed and cancelled tasks.")
 @json_option
-@runs("gitmem.views:tasks_list")
-def list_() -> None:
+def list_(statuses: tuple[str, ...], label: str | None, everything: bool, as_json: bool) -> None:
     """List open tasks (or --all, or by --status / --label)."""
+    found = svc.read_all(workspace())
+    chosen = svc.select(found, statuses, label, everything)
+    if as_json:
+        emit_json("tasks", {"tasks": [task_json(found.full(t.id), found.short) for t in chosen]})
+    elif chosen:
+        emit(table([task_row(t, found.short) for t in chosen], colored=[1]))
+    else:
+        note("no tasks" + ("" if everything else " open (use --all to see finished ones)"))
 
 
 @tasks.command(context_settings=CONTEXT)
@@ -74,9 +86,32 @@ def show(task_id: str, as_json: bool) -> None:
 @click.option("--claim", is_flag=True, help="Atomically claim the first ready task for this agent.")
 @click.option("--agent", help="Agent name for claims (default: $GITMEM_AGENT or 'cli').")
 @json_option
-@runs("gitmem.views:tasks_next")
-def next_() -> None:
+def next_(count: int, explain: str | None, claim: bool, agent: str | None, as_json: bool) -> None:
     """The ready tasks: dependencies done, not claimed by another agent."""
+    ws = workspace(agent)
+    if explain:
+        task, reasons = svc.explain(ws, explain)
+        if as_json:
+            emit_json("explain", {"id": task.id, "ready": not reasons, "reasons": reasons})
+        else:
+            lines = "".join(f"  - {flat(r)}\n" for r in reasons)
+            emit(f"{task.id} is ready" if not reasons else f"{task.id} is not ready:\n" + lines)
+    elif claim:
+        claimed = svc.claim_next(ws)
+        if as_json:
+            emit_json("claim", {"agent": ws.agent, "task": task_json(claimed, {}) if claimed else None})
+        elif claimed:
+            emit(f"{claimed.id}  {flat(claimed.title)}")
+        else:
+            note("nothing ready to claim")
+    else:
+        ready, short = svc.next_ready(ws, count)
+        if as_json:
+            emit_json("next", {"tasks": [task_json(t, short) for t in ready]})
+        elif ready:
+            emit(table([task_row(t, short) for t in ready], colored=[1]))
+        else:
+            note("nothing is ready")
 
 
 def _transition(verb: str, doc: str, *, reason_required: bool = False) -> None:
@@ -84,9 +119,12 @@ def _transition(verb: str, doc: str, *, reason_required: bool = False) -> None:
     @click.option("--evidence", multiple=True, metavar="COMMIT", help="A commit that shows the work (repeatable).")
     @click.option("--reason", required=reason_required, help="Why (kept in the task's log).")
     @json_option
-    @runs("gitmem.actions:transition", verb=verb)
-    def command() -> None:
-        pass
+    def command(task_id: str, evidence: tuple[str, ...], reason: str | None, as_json: bool) -> None:
+        task = svc.transition(workspace(), task_id, verb, evidence=evidence, reason=reason)
+        if as_json:
+            emit_json("task", {"task": task_json(task, {})})
+        else:
+            emit(f"{task.id}  {task.status.value}  {flat(task.title)}")
 
     command.__doc__ = doc
     tasks.command(name=verb, context_settings=CONTEXT)(command)

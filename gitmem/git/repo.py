@@ -149,6 +149,31 @@ class Repo:
                 break
         return out
 
+    def reachable_commits(self) -> set[str]:
+        """Every commit reachable from any ref or any worktree's HEAD (``git rev-list --all``)."""
+        from gitmem.git.cli import run_git
+
+        out = run_git(self.git_dir, ["--git-dir", self.git_dir, "rev-list", "--all"])
+        return set(out.decode("ascii", "replace").split())
+
+    def count_commits(self, tips: list[str]) -> int:
+        """How many commits ``tips`` reach together (0 when git cannot say)."""
+        from gitmem.git.cli import run_git
+
+        if not tips:
+            return 0
+        out = run_git(self.git_dir, ["--git-dir", self.git_dir, "rev-list", "--count", *tips], check=False)
+        text = out.decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else 0
+
+    def merged_tree(self, ours: str, theirs: str) -> str | None:
+        """The tree a merge of two commits would make, or None when it conflicts (``git merge-tree``)."""
+        from gitmem.git.cli import run_git_result
+
+        done = run_git_result(self.git_dir, ["--git-dir", self.git_dir, "merge-tree", "--write-tree", ours, theirs])
+        tree = done.stdout.decode("ascii", "replace").split("\n", 1)[0].strip()
+        return tree if done.returncode == 0 and tree else None
+
     def newest_first(self, tip: str, limit: int) -> list[CommitInfo]:
         """Up to ``limit`` commits reachable from ``tip``, newest first (children before parents)."""
         walker = self._raw.walk(pygit2.Oid(hex=tip), pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
@@ -427,9 +452,6 @@ class Repo:
 
     def blob_at_exists(self, tree: str, path: str) -> bool:
         return self.entry_id(tree, path) is not None
-
-    def write_blob(self, data: bytes) -> str:
-        return str(self._raw.create_blob(data))
 
     def write_blobs(self, datas: list[bytes]) -> list[str]:
         """Blob ids of ``datas``, written loose, or as one pack by ``git fast-import`` from

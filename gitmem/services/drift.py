@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitmem.errors import MALFORMED, GitmemError
+from gitmem.services import inputs
 from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store import aliases, events, local
 from gitmem.store.refnames import remote_memory_ref
@@ -194,3 +195,17 @@ def check(ws: Workspace) -> Drift:
     write_seen(ws)
     events.record(ws.repo, "drift", drift=kind, branch=ws.branch, actions=drift.actions)
     return drift
+
+
+def open_workspace(path: str, branch: str | None = None, agent: str | None = None, *,
+                   follow: bool = True) -> tuple[Workspace, list[str]]:
+    """The repository at ``path`` opened as every front end opens it (the CLI, the MCP server):
+    the branch name and agent checked, then drift followed (fork, fold merges). Returns the
+    workspace and what following did, one line per action or warning, for the caller to report."""
+    ws = Workspace.open(path, agent=agent, branch=inputs.branch_name(branch) if branch is not None else None)
+    inputs.agent(ws.agent)  # from --agent or $GITMEM_AGENT; it ends up in commit trailers
+    if not follow:
+        return ws, []
+    found = check(ws)
+    ws.drift = found.kind
+    return ws, [*found.actions, *([found.warning] if found.warning else [])]

@@ -7,8 +7,6 @@ from typing import Any
 from gitmem.errors import InvalidInput
 from gitmem.models import Task
 
-EDITABLE = ("title", "description", "kind", "priority", "owner", "parent", "labels", "adr")
-
 
 def document(task: Task) -> str:
     """The editable view of ``task`` (tomlkit keeps the comments a person reads)."""

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from gitmem.constants import BACKUP_PREFIX, MEMORY_PREFIX, NOTES_REF, RESPONSES
 from gitmem.errors import GitmemError, InvalidInput
-from gitmem.git.cli import run_git
 from gitmem.git.repo import RefMoved, Repo
 from gitmem.services import branches
 from gitmem.services.fsck import drop_notes, history_incomplete
@@ -96,12 +95,6 @@ def _prune_aliases_of(ws: Workspace, ref: str) -> int:
     return int(change.message.split()[2]) if change else 0
 
 
-def reachable_commits(repo: Repo) -> set[str]:
-    """Every commit reachable from any ref or any worktree's HEAD."""
-    out = run_git(repo.git_dir, ["--git-dir", repo.git_dir, "rev-list", "--all"])
-    return set(out.decode("ascii", "replace").split())
-
-
 def prune_notes(ws: Workspace, report: GcReport) -> None:
     repo = ws.repo
     tip = repo.ref_target(NOTES_REF)
@@ -110,7 +103,7 @@ def prune_notes(ws: Workspace, report: GcReport) -> None:
     found = notes.notes_in(repo, tip)
     if not found:
         return
-    reachable = reachable_commits(repo)
+    reachable = repo.reachable_commits()
     unsure = history_incomplete(repo)
     stale = set()
     for commit, (path, _oid) in found.items():
@@ -139,22 +132,14 @@ def sizes(repo: Repo) -> dict[str, int]:
             continue
     out = {"memories": len(memories), "task_blobs": tasks, "memory_blobs": len(seen), "memory_bytes": sum(seen.values())}
     tips = list(memories.values())
-    out["memory_commits"] = _count(repo, tips)
+    out["memory_commits"] = repo.count_commits(tips)
     notes_tip = repo.ref_target(NOTES_REF)
     found = notes.notes_in(repo, notes_tip) if notes_tip else {}
     out["notes"] = len(found)
     out["notes_bytes"] = sum(repo.blob_size(oid) for _path, oid in found.values())
-    out["notes_commits"] = _count(repo, [notes_tip] if notes_tip else [])
+    out["notes_commits"] = repo.count_commits([notes_tip] if notes_tip else [])
     out["backups"] = len(repo.refs_under(BACKUP_PREFIX))
     return out
-
-
-def _count(repo: Repo, tips: list[str]) -> int:
-    if not tips:
-        return 0
-    out = run_git(repo.git_dir, ["--git-dir", repo.git_dir, "rev-list", "--count", *tips], check=False)
-    text = out.decode("ascii", "replace").strip()
-    return int(text) if text.isdigit() else 0
 
 
 MAX_EXPIRE_DAYS = 36_500

@@ -31,7 +31,6 @@ from gitmem.store.refnames import memory_ref
 from gitmem.store.sessions import encode_session, session_path
 
 Each = Callable[[Sequence[Path]], Iterable[Path]]
-FILE_SOURCES = ("taskmaster", "beads", "tasks")
 _READERS: dict[str, Callable[[Path, Tally], list[TaskRecord]]] = {
     "taskmaster": taskmaster.read, "beads": beads.read, "tasks": jsonl_tasks.read,
 }

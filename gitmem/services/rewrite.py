@@ -25,7 +25,6 @@ from gitmem.store.sessions import encode_session, session_path
 
 @dataclass(frozen=True, slots=True)
 class RebaseState:
-    head_name: str | None
     onto: str | None
     orig_head: str | None
 
@@ -46,9 +45,9 @@ def capture_state(git_dir: str) -> RebaseState:
     for d in ("rebase-merge", "rebase-apply"):
         base = os.path.join(git_dir, d)
         if os.path.isdir(base):
-            return RebaseState(_read(os.path.join(base, "head-name")), _read(os.path.join(base, "onto")),
+            return RebaseState(_read(os.path.join(base, "onto")),
                                _read(os.path.join(base, "orig-head")) or _read(os.path.join(git_dir, "ORIG_HEAD")))
-    return RebaseState(None, None, _read(os.path.join(git_dir, "ORIG_HEAD")))
+    return RebaseState(None, _read(os.path.join(git_dir, "ORIG_HEAD")))
 
 
 def parse_pairs(text: str) -> list[tuple[str, str]]:

@@ -49,11 +49,7 @@ def unmerged_memories(ws: Workspace) -> list[str]:
 def squash_merged(ws: Workspace, base: str, branch_tip: str) -> bool:
     """Whether merging ``branch_tip`` into ``base`` would change nothing: its work is already
     there (a squash merge, a server-side merge, or cherry-picks)."""
-    from gitmem.git.cli import run_git_result
-
-    done = run_git_result(ws.repo.git_dir, ["--git-dir", ws.repo.git_dir, "merge-tree", "--write-tree", base, branch_tip])
-    tree = done.stdout.decode("ascii", "replace").split("\n", 1)[0].strip()
-    return done.returncode == 0 and tree == ws.repo.commit_info(base).tree
+    return ws.repo.merged_tree(base, branch_tip) == ws.repo.commit_info(base).tree
 
 
 def status(ws: Workspace) -> StatusReport:

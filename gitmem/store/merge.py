@@ -78,14 +78,6 @@ def merge_task(a: Task, b: Task) -> Task:
     )
 
 
-def merge_tasks(a: Mapping[str, Task], b: Mapping[str, Task]) -> dict[str, Task]:
-    out = dict(a)
-    for task_id, task in b.items():
-        mine = out.get(task_id)
-        out[task_id] = task if mine is None else merge_task(mine, task)
-    return out
-
-
 def merge_meta(a: Meta, b: Meta) -> Meta:
     first = min(a, b, key=lambda m: (m.created_at, m.default_branch))
     extra = dict(b.extra)

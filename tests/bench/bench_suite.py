@@ -170,7 +170,7 @@ def after_completion(repo: str, env: dict[str, str]) -> Callable[[], None]:
 _ONE_COMMAND = """
 import contextlib, io, sys, time
 import json, tomllib
-import gitmem.actions, gitmem.commandline, gitmem.direct, gitmem.fastpath, gitmem.grammar, gitmem.main, gitmem.views
+import gitmem.cli, gitmem.fastpath, gitmem.main, gitmem.commands.plan, gitmem.commands.session, gitmem.commands.tasks
 import gitmem.services.drift, gitmem.services.plans, gitmem.services.sessions, gitmem.services.tasks
 from gitmem.main import main
 start = time.perf_counter()

@@ -1,11 +1,8 @@
-"""The per-turn commands run without click, answer exactly as the click commands do, and fail the same way."""
+"""The per-turn commands: usage errors, errors and drift as a user meets them; the caches they keep."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,39 +13,7 @@ from gitmem.store.cache import CACHE_VERSION
 Cli = Callable[..., Result]
 
 
-def test_direct_answers_match_click(initialised: Path, cli: Cli) -> None:
-    first = cli("tasks", "add", "Parse the config", "-p", "1").out.strip()
-    cli("tasks", "add", "Wire the CLI", "--after", first)
-    cli("session", "log", "Looked around", "--follow-up", "Write docs")
-    # The same reads by the direct path and, with --branch (which only click takes), by click.
-    for read in (["tasks", "next", "--json"], ["tasks", "list", "--json"], ["tasks", "list", "--all"], ["status", "--json"],
-                 ["context"], ["context", "--budget", "300", "--json"], ["tasks", "next", "--explain", first]):
-        assert cli(*read).out == cli("--branch", "main", *read).out, read
-
-
-def test_direct_writes_match_click(initialised: Path, cli: Cli) -> None:
-    """A write by the direct path and the same write by click leave the same memory behind."""
-
-    def shape(task: dict[str, object]) -> dict[str, object]:
-        return {k: v for k, v in task.items() if k not in ("id", "short_id", "created_at", "updated_at", "log")}
-
-    add = ["tasks", "add", "Parse", "-p", "1", "--label=parser", "-l", "cli", "-d", "Both ways", "--kind", "epic", "--json"]
-    direct_task, click_task = cli(*add).json()["task"], cli("--branch", "main", *add).json()["task"]
-    assert shape(direct_task) == shape(click_task)
-    for verb in (["start"], ["block", "--reason", "waiting"], ["reopen"], ["complete", "--evidence", "HEAD"]):
-        ran = [cli("tasks", verb[0], task["id"], *verb[1:], "--json").json()["task"] for task in (direct_task,)]
-        ran += [cli("--branch", "main", "tasks", verb[0], click_task["id"], *verb[1:], "--json").json()["task"]]
-        assert shape(ran[0]) == shape(ran[1]), verb
-    turns = [cli(*lead, "session", "log", "A turn", "--action", "pytest", "--agent", agent, "--json").json()
-             for lead, agent in (((), "one"), (("--branch", "main"), "two"))]
-    assert all(t["session"].startswith("s-") and t["turn_id"] for t in turns)
-    shown = [cli("session", "show", "--agent", agent, "--json").json()["session"]["turns"] for agent in ("one", "two")]
-    assert [[{k: v for k, v in t.items() if k not in ("turn_id", "at")} for t in s] for s in shown] == [
-        [{"summary": "A turn", "actions": ["pytest"], "follow_ups": [], "approvals": [], "tasks": []}]] * 2
-
-
-def test_direct_writes_refuse_as_click_does(initialised: Path, cli: Cli) -> None:
-    """What the table cannot take goes to click, which explains the error; nothing is written."""
+def test_usage_errors_explain_and_write_nothing(initialised: Path, cli: Cli) -> None:
     before = git(initialised, "rev-parse", "refs/codex/branches/main").strip()
     assert cli("tasks", "add", expect=2).err.startswith("Usage:")
     assert "'--reason'" in cli("tasks", "block", "t-none", expect=2).err
@@ -57,23 +22,7 @@ def test_direct_writes_refuse_as_click_does(initialised: Path, cli: Cli) -> None
     assert git(initialised, "rev-parse", "refs/codex/branches/main").strip() == before
 
 
-def test_direct_commands_do_not_import_click(initialised: Path, cli: Cli) -> None:
-    task = cli("tasks", "add", "only").out.strip()
-    probe = (
-        "import sys\n"
-        "from gitmem.main import main\n"
-        f"for args in (['status'], ['tasks', 'next', '--json'], ['tasks', 'list'], ['context'], ['tasks', 'add', 'x'],\n"
-        f"             ['session', 'log', 'turn', '--action', 'a'], ['tasks', 'start', {task!r}]):\n"
-        f"    assert main(['-C', {str(initialised)!r}, *args]) == 0\n"
-        "heavy = [m for m in ('click', 'tomlkit', 'jsonschema', 'subprocess', 'secrets') if m in sys.modules]\n"
-        "print(heavy)\n"
-    )
-    unchecked = {k: v for k, v in os.environ.items() if k != "GITMEM_TEST_CHECK_WRITES"}  # the check loads jsonschema
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=unchecked)
-    assert done.stdout.splitlines()[-1] == "[]"
-
-
-def test_direct_errors_are_the_clis(repo: Path, tmp_path: Path) -> None:
+def test_errors_name_the_cause_and_print_nothing_on_stdout(repo: Path, tmp_path: Path) -> None:
     missing = run_git_codex(repo, "-C", str(tmp_path / "nowhere"), "status")
     assert missing.returncode == 1
     assert missing.stderr.startswith("error: cannot change to")
@@ -83,7 +32,7 @@ def test_direct_errors_are_the_clis(repo: Path, tmp_path: Path) -> None:
     assert not_set_up.stdout == ""
 
 
-def test_direct_reads_follow_drift(initialised: Path) -> None:
+def test_hot_reads_follow_drift(initialised: Path) -> None:
     run_git_codex(initialised, "tasks", "add", "on main")
     git(initialised, "switch", "-q", "-c", "feature")
     run_git_codex(initialised, "tasks", "add", "on feature")
