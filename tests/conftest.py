@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gitmem.main import main
+from gitmem.cli.main import main
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for records built only through the typed constructors in gitmem.edits."""
+"""Hypothesis strategies for records built only through the typed constructors in gitmem.core.edits."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from gitmem import edits
-from gitmem.models import Stamp, Task
-from gitmem.services import inputs
+from gitmem.core import edits, inputs
+from gitmem.core.models import Stamp, Task
 
 B32 = "abcdefghijklmnopqrstuvwxyz234567"
 # Everything gitmem's input checks accept: any Unicode except the control characters it

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from conftest import Result, git
-from gitmem.errors import InvalidInput
+from gitmem.core.errors import InvalidInput
+from gitmem.core.models import Stamp
+from gitmem.engine.workspace import Workspace
 from gitmem.git.repo import Repo
-from gitmem.models import Stamp
 from gitmem.services import editor
-from gitmem.services.workspace import Workspace
 from gitmem.store import local, schema
 from gitmem.store.records import task_document
 
@@ -87,7 +87,7 @@ def test_restore_retires_the_actor_of_the_ref(initialised: Path, cli: Cli) -> No
 
 
 def test_editor_refuses_a_fractional_priority() -> None:
-    from gitmem.edits import new_task
+    from gitmem.core.edits import new_task
 
     task = new_task("t-abcdefghij", "x", stamp=Stamp(1, "a"), now="2024-05-01T12:00:00Z")
     for text in ('title = "x"\npriority = 2.0\n', 'title = "x"\npriority = true\n'):

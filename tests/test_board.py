@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Result
-from gitmem.models import Status
-from gitmem.services import board, graph
-from gitmem.store.cache import TaskSummary
+from gitmem.core import graph
+from gitmem.core.models import Status
+from gitmem.derived import board
+from gitmem.derived.index import TaskSummary
 
 Cli = Callable[..., Result]
 _IDS = [f"t-{n:02d}aaaaaaaa" for n in range(10)]

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitmem import edits
-from gitmem.errors import CorruptMemory
-from gitmem.models import Stamp
+from gitmem.core import edits
+from gitmem.core.errors import CorruptMemory
+from gitmem.core.models import Stamp
 from gitmem.store.codec import Inline, dumps, loads, quote
 from gitmem.store.records import encode_task
 
@@ -127,7 +127,7 @@ def test_task_record_golden() -> None:
 def test_merged_task_record_golden() -> None:
     """Two actors (clone id + per-ref suffix) edit concurrently; the merge keeps the losing
     title as a conflict with its 'seen' vector; a third actor then deletes the task."""
-    from gitmem.store.merge import merge_task
+    from gitmem.core.merge import merge_task
 
     a, b, c = "aaaaaaaaaa-k2fq", "bbbbbbbbbb-x7mc", "cccccccccc-q3va"
     base = edits.new_task("t-abcdefghij", "Parse the config", stamp=Stamp(1, a), now="2024-05-01T12:00:00Z",

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Result, git, run_git_codex
-from gitmem import sealed
-from gitmem.store.cache import CACHE_VERSION
+from gitmem.derived import sealed
+from gitmem.derived.index import CACHE_VERSION
 
 Cli = Callable[..., Result]
 

@@ -23,7 +23,7 @@ LAUNCHER = """
 import os, runpy, sys, time
 ready, barrier = sys.argv[1], sys.argv[2]
 sys.argv = ["gitmem", *sys.argv[3:]]
-import pygit2, click, gitmem.main, gitmem.commands.tasks, gitmem.services.tasks
+import pygit2, click, gitmem.cli.main, gitmem.cli.commands.tasks, gitmem.services.tasks
 open(ready, "w").close()
 deadline = time.monotonic() + 30
 while not os.path.exists(barrier) and time.monotonic() < deadline:

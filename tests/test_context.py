@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import git
+from gitmem.engine.workspace import Workspace
 from gitmem.services import context
 from gitmem.services.context import age, epoch
-from gitmem.services.workspace import Workspace
 
 
 def test_brief_shows_work_follow_ups_and_last_session(initialised: Path, cli) -> None:

@@ -30,9 +30,9 @@ LAUNCHER = """
 import sys
 ready = sys.argv[1]
 sys.argv = ["gitmem", *sys.argv[2:]]
-import pygit2, click, gitmem.main, gitmem.commands.tasks, gitmem.services.tasks
+import pygit2, click, gitmem.cli.main, gitmem.cli.commands.tasks, gitmem.services.tasks
 open(ready, "w").close()
-sys.exit(gitmem.main.main())
+sys.exit(gitmem.cli.main.main())
 """
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import git, run_git_codex
-from gitmem import fastpath
+from gitmem.derived import answers
 
 
 def listed(repo: Path) -> list[str]:
@@ -20,7 +20,7 @@ def test_kept_answers_follow_every_change(initialised: Path) -> None:
     run_git_codex(repo, "tasks", "add", "first")
     assert listed(repo) == ["first"]
     assert listed(repo) == ["first"]  # answered from the kept output
-    assert list((repo / ".git" / "codex" / "cache" / fastpath.RESPONSES).iterdir())
+    assert list((repo / ".git" / "codex" / "cache" / answers.RESPONSES).iterdir())
 
     run_git_codex(repo, "tasks", "add", "second")
     assert listed(repo) == ["first", "second"]
@@ -45,7 +45,7 @@ def test_kept_answers_follow_every_change(initialised: Path) -> None:
 def test_a_corrupt_kept_answer_file_is_ignored(initialised: Path) -> None:
     run_git_codex(initialised, "tasks", "add", "only")
     assert listed(initialised) == ["only"]
-    for kept in (initialised / ".git" / "codex" / "cache" / fastpath.RESPONSES).iterdir():
+    for kept in (initialised / ".git" / "codex" / "cache" / answers.RESPONSES).iterdir():
         kept.write_bytes(kept.read_bytes()[:-3] + b"xyz")  # damaged: its seal no longer matches
     assert listed(initialised) == ["only"]
     status = run_git_codex(initialised, "status", "--json")
@@ -89,7 +89,7 @@ def test_a_kept_answer_is_what_the_full_cli_printed_for_that_very_command_line(i
     repo = initialised
     first = run_git_codex(repo, "tasks", "add", "first", "-l", "x").stdout.strip()
     run_git_codex(repo, "tasks", "add", "second", "--after", first)
-    kept = repo / ".git" / "codex" / "cache" / fastpath.RESPONSES
+    kept = repo / ".git" / "codex" / "cache" / answers.RESPONSES
     for argv in (["tasks", "next", "-n", "2", "--json"], ["tasks", "next", "--json", "-n", "2"],
                  ["tasks", "list", "--label", "x"], ["tasks", "list", "--status", "pending", "--all", "--json"],
                  ["status"], ["-C", str(repo), "status", "--json"]):
@@ -103,10 +103,10 @@ def test_a_kept_answer_is_what_the_full_cli_printed_for_that_very_command_line(i
 def test_writes_refusals_and_other_options_are_never_kept(initialised: Path) -> None:
     repo = initialised
     task = run_git_codex(repo, "tasks", "add", "only").stdout.strip()
-    kept = repo / ".git" / "codex" / "cache" / fastpath.RESPONSES
+    kept = repo / ".git" / "codex" / "cache" / answers.RESPONSES
     for argv in (["tasks", "next", "--claim"], ["tasks", "next", "--explain", task], ["tasks", "next", "-n", "0"],
                  ["tasks", "next", "--agent", "a"], ["status", "--dirty"], ["tasks", "list", "extra"], ["status", "-h"]):
         run_git_codex(repo, *argv)
         assert not kept.exists() or not list(kept.iterdir()), argv
-    assert fastpath.request(["tasks", "next", "-n"]) is None
-    assert fastpath.request(["-C", "x", "tasks", "next", "-n", "3"]) == ("x", ("tasks", "next", "-n", "3"))
+    assert answers.request(["tasks", "next", "-n"]) is None
+    assert answers.request(["-C", "x", "tasks", "next", "-n", "3"]) == ("x", ("tasks", "next", "-n", "3"))

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import Result, plant
-from gitmem.errors import GitmemError
+from gitmem.core.errors import GitmemError
 from gitmem.store import claims, notes, records, sessions
 
 Cli = Callable[..., Result]

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmem.errors import GitmemError
+from gitmem.core.errors import GitmemError
 from gitmem.importers import beads, claude, codex, jsonl_tasks, taskmaster
 from gitmem.importers.records import Tally
 

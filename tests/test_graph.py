@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Result, memory_tip
-from gitmem import edits
-from gitmem.models import Status
-from gitmem.services import carry
-from gitmem.services import graph as rules
-from gitmem.services.workspace import Workspace, utc_now
-from gitmem.store.cache import TaskSummary
+from gitmem.core import edits
+from gitmem.core import graph as rules
+from gitmem.core.models import Status
+from gitmem.derived import carry
+from gitmem.derived.index import TaskSummary
+from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.store.memory import Change, Snapshot
 
 Cli = Callable[..., Result]

@@ -10,9 +10,9 @@ from functools import reduce
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitmem.edits import set_fields, visible_log
-from gitmem.models import Stamp, Task
-from gitmem.store.merge import merge_task
+from gitmem.core.edits import set_fields, visible_log
+from gitmem.core.merge import merge_task
+from gitmem.core.models import Stamp, Task
 from record_strategies import B32, REGISTER_VALUES, Op, actors, add_ops, new_tasks, rm_ops, timestamps, user_text
 
 EDITED = ("title", "status", "priority", "description")
@@ -269,7 +269,7 @@ NOW = "2024-05-01T12:00:00Z"
 
 
 def _base() -> Task:
-    from gitmem.edits import new_task
+    from gitmem.core.edits import new_task
 
     return new_task("t-aaaaaaaaaa", "T", stamp=Stamp(1, "a"), now=NOW)
 
@@ -290,7 +290,7 @@ def test_concurrent_title_is_not_dropped_silently() -> None:
 
 
 def test_deletion_undone_by_a_concurrent_edit_with_a_lower_stamp() -> None:
-    from gitmem.edits import tombstone
+    from gitmem.core.edits import tombstone
 
     a = set_fields(_base(), {"title": "A"}, stamp=Stamp(10, "a"), now=NOW)
     a = tombstone(a, "gone", stamp=Stamp(11, "a"), now=NOW)  # seen title = 10@a
@@ -299,7 +299,7 @@ def test_deletion_undone_by_a_concurrent_edit_with_a_lower_stamp() -> None:
 
 
 def test_deletion_undone_by_a_concurrent_label() -> None:
-    from gitmem.edits import add_element, tombstone
+    from gitmem.core.edits import add_element, tombstone
 
     a = tombstone(_base(), "gone", stamp=Stamp(2, "a"), now=NOW)
     b = add_element(_base(), "labels", "ui", stamp=Stamp(2, "b"), now=NOW)

@@ -89,13 +89,13 @@ def test_deleted_plan_key_is_not_recreated(initialised: Path, cli, tmp_path: Pat
 
 
 def _index_path(repo: Path) -> Path:
-    from gitmem.store.cache import PLAN_KEYS
+    from gitmem.derived.index import PLAN_KEYS
 
     return repo / ".git" / "codex" / "cache" / PLAN_KEYS
 
 
 def _index(repo: Path) -> tuple[str, dict[str, object]] | None:
-    from gitmem import sealed
+    from gitmem.derived import sealed
 
     found = sealed.read(str(_index_path(repo)))
     return found if isinstance(found, tuple) else None

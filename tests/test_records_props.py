@@ -8,12 +8,12 @@ import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitmem.errors import CorruptMemory
-from gitmem.models import Claim, Meta, Stamp, Task
+from gitmem.core.errors import CorruptMemory
+from gitmem.core.merge import merge_task
+from gitmem.core.models import Claim, Meta, Stamp, Task
 from gitmem.store import schema
 from gitmem.store.claims import decode_events, encode_events
 from gitmem.store.codec import dumps, plain
-from gitmem.store.merge import merge_task
 from gitmem.store.records import decode_meta, decode_task, encode_meta, encode_task, task_document
 from record_strategies import actors, any_op, new_tasks, task_ids, timestamps
 
@@ -89,7 +89,7 @@ def test_unknown_keys_survive(task: Task, unknown: dict[str, object]) -> None:
 
 
 def task_document_keys() -> set[str]:
-    from gitmem.models import REGISTER_FIELDS
+    from gitmem.core.models import REGISTER_FIELDS
 
     return {"id", "created_at", "created_by", "clock", "conflicts", "sets", "log", *REGISTER_FIELDS}
 
@@ -120,7 +120,7 @@ def test_claim_round_trip(claim: Claim) -> None:
 
 def test_schemas_catch_damage() -> None:
     """The schemas are precise: typical damage to a stored task is reported."""
-    from gitmem import edits
+    from gitmem.core import edits
 
     task = edits.new_task("t-abcdefghij", "x", stamp=Stamp(1, "aaaaaaaaaa"), now="2024-05-01T12:00:00Z",
                           sets={"labels": ["ui"]})

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitmem.errors import InvalidInput
+from gitmem.core.errors import InvalidInput
+from gitmem.core.models import Session, Stamp, Turn
 from gitmem.git.repo import Repo
-from gitmem.models import Session, Stamp, Turn
 from gitmem.services import plans
 from gitmem.services import sessions as session_svc
 from gitmem.store import aliases, events, notes, schema

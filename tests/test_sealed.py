@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gitmem import sealed
+from gitmem.derived import sealed
 
 
 def test_a_written_value_replaces_the_old_and_leaves_no_temporary_file(tmp_path: Path) -> None:

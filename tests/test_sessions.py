@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from conftest import git, memory_tip, run_git_codex
-from gitmem import sealed
-from gitmem.store.cache import CACHE_VERSION
+from gitmem.derived import sealed
+from gitmem.derived.index import CACHE_VERSION
 
 
 def test_turns_end_in_a_note_on_the_session_commit(initialised: Path, cli) -> None:
@@ -72,7 +72,7 @@ def test_concurrent_agents_in_two_worktrees_lose_no_turn(initialised: Path, cli,
     git(initialised, "worktree", "add", "-q", str(other), "-b", "side")
     git(other, "switch", "-q", "main", check=False)  # main is checked out elsewhere: stay on side
     script = (
-        "import sys; from gitmem.main import main\n"
+        "import sys; from gitmem.cli.main import main\n"
         "for n in range(6):\n"
         "    assert main(['-C', sys.argv[1], 'session', 'log', f'{sys.argv[2]} turn {n}', '--agent', sys.argv[2]]) == 0\n"
     )

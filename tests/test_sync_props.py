@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitmem.models import Claim, Stamp
+from gitmem.core.models import Claim, Stamp
 from gitmem.store import claims, notes
 
 TASK = "t-aaaaaaaaaa"

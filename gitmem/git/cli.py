@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from gitmem.errors import GitmemError
+from gitmem.core.errors import GitmemError
 
 if TYPE_CHECKING:
     import subprocess

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import pygit2
 
-from gitmem.errors import CorruptMemory, NotARepository
+from gitmem.core.errors import CorruptMemory, NotARepository
 from gitmem.git.cli import command_line_config, pack_blobs
 
 _BLOB = pygit2.GIT_FILEMODE_BLOB

@@ -14,17 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmem.importers.records import (
-    PlanRecord,
-    PlanStep,
-    SessionRecord,
-    Tally,
-    TurnRecord,
-    clean,
-    iso,
-    read_jsonl,
-    text_of,
-)
+from gitmem.importers.records import PlanRecord, PlanStep, SessionRecord, Tally, TurnRecord, clean, iso, read_jsonl, text_of
 
 KNOWN = {
     "session_meta", "response_item", "event_msg", "compacted", "turn_context",

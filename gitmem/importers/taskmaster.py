@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gitmem.errors import InvalidInput
+from gitmem.core.errors import InvalidInput
 from gitmem.importers.records import Tally, TaskRecord, as_list, plan_priority
 
 STATUS = {

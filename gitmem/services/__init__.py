@@ -1,1 +1,1 @@
-"""The rules: what each command does, in terms of the store."""
+"""Use cases: what each command does, over the engine and the store."""

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
 
-from gitmem.models import Session
-from gitmem.output import flat
-from gitmem.services.board import Board, Row, board, kept_board
-from gitmem.services.workspace import Workspace
+from gitmem.core.models import Session
+from gitmem.core.text import flat
+from gitmem.derived.board import Board, Row, board, kept_board
+from gitmem.engine.workspace import Workspace
 from gitmem.store import claims as claim_store
 from gitmem.store.memory import Snapshot
 

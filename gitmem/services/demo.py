@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from gitmem.errors import GitmemError
+from gitmem.core.errors import GitmemError
 
 # Variables that would point a git process at another repository (e.g. inside a hook).
 _REPO_ENV = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitmem.errors import InvalidInput
-from gitmem.models import Task
+from gitmem.core.errors import InvalidInput
+from gitmem.core.models import Task
 
 
 def document(task: Task) -> str:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gitmem.constants import CLAIMS_REF, FORMAT_VERSION, MEMORY_PREFIX, NOTES_REF, REMOTE_PREFIX
-from gitmem.errors import MALFORMED, GitmemError, InvalidInput
+from gitmem.core.constants import CLAIMS_REF, FORMAT_VERSION, MEMORY_PREFIX, NOTES_REF, REMOTE_PREFIX
+from gitmem.core.errors import MALFORMED, GitmemError, InvalidInput
+from gitmem.core.graph import find_cycles
+from gitmem.core.models import Task
+from gitmem.engine import branches
+from gitmem.engine.workspace import Workspace
 from gitmem.git.repo import Repo
-from gitmem.models import Task
-from gitmem.services import branches, history
-from gitmem.services.graph import find_cycles
-from gitmem.services.workspace import Workspace
+from gitmem.services import history
 from gitmem.store import claims, locks, notes, records, shape
 from gitmem.store.cas import update_ref
 from gitmem.store.codec import loads

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from gitmem.constants import BACKUP_PREFIX, MEMORY_PREFIX, NOTES_REF, RESPONSES
-from gitmem.errors import GitmemError, InvalidInput
+from gitmem.core.constants import BACKUP_PREFIX, MEMORY_PREFIX, NOTES_REF, RESPONSES
+from gitmem.core.errors import GitmemError, InvalidInput
+from gitmem.derived import index
+from gitmem.engine import branches
+from gitmem.engine.workspace import Workspace
 from gitmem.git.repo import RefMoved, Repo
-from gitmem.services import branches
 from gitmem.services.fsck import drop_notes, history_incomplete
-from gitmem.services.workspace import Workspace
-from gitmem.store import aliases, cache, notes
+from gitmem.store import aliases, notes
 from gitmem.store.memory import Change, Snapshot
 from gitmem.store.refnames import branch_of
 
@@ -155,6 +156,6 @@ def gc(ws: Workspace, *, expire_days: int = DEFAULT_EXPIRE_DAYS, now: _dt.dateti
     expire_backups(ws.repo, expire_days, report, now or _dt.datetime.now(_dt.UTC))
     prune_aliases(ws, report)
     prune_notes(ws, report)
-    report.stale_cache_entries, report.stale_cache_bytes = cache.remove_stale(ws.repo, {RESPONSES})
+    report.stale_cache_entries, report.stale_cache_bytes = index.remove_stale(ws.repo, {RESPONSES})
     report.sizes = sizes(ws.repo)
     return report

@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field, replace
 
-from gitmem.constants import BACKUP_PREFIX, CLONE_TRAILER
-from gitmem.errors import MALFORMED, ConcurrentUpdate, GitmemError, InvalidInput, NotInitialised
+from gitmem.core.constants import BACKUP_PREFIX, CLONE_TRAILER
+from gitmem.core.errors import MALFORMED, ConcurrentUpdate, GitmemError, InvalidInput, NotInitialised
+from gitmem.engine import branches
+from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.git.repo import Repo
-from gitmem.services import branches, revert
-from gitmem.services.workspace import Workspace, utc_now
+from gitmem.services import revert
 from gitmem.store import local, records, shape
 from gitmem.store.cas import update_ref
 from gitmem.store.memory import META_PATH, Change, Snapshot

@@ -16,16 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gitmem.errors import InvalidInput
+from gitmem.core.errors import InvalidInput
+from gitmem.core.models import Session, Stamp, Task, Turn
+from gitmem.engine import adopt, branches
+from gitmem.engine.adopt import ImportReport
+from gitmem.engine.redact import Redactor
+from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.importers import beads, claude, codex, jsonl_tasks, taskmaster
 from gitmem.importers.records import SessionRecord, Tally, TaskRecord, clean
-from gitmem.models import Session, Stamp, Task, Turn
-from gitmem.services import branches
-from gitmem.services import import_tasks as tasks_build
-from gitmem.services.import_tasks import ImportReport
 from gitmem.services.plans import normalise, plan_index
-from gitmem.services.redact import Redactor
-from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store.memory import Change, Snapshot
 from gitmem.store.refnames import memory_ref
 from gitmem.store.sessions import encode_session, session_path
@@ -44,7 +43,7 @@ def default_dir(source: str) -> Path:
 
 def _merge_tally(report: ImportReport, tally: Tally) -> None:
     report.skipped.update(tally.counts)
-    report.problems.extend(tally.problems[: max(0, tasks_build.MAX_PROBLEMS - len(report.problems))])
+    report.problems.extend(tally.problems[: max(0, adopt.MAX_PROBLEMS - len(report.problems))])
 
 
 def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Snapshot], Change | None]) -> None:
@@ -99,8 +98,8 @@ def import_file(ws: Workspace, source: str, path: Path) -> ImportReport:
 
     def build(snap: Snapshot) -> Change | None:
         stamp = snap.stamp(ws.actor)
-        made, _ = tasks_build.build(snap, source, records, report, stamp=stamp, now=utc_now(),
-                                    known=tasks_build.imported_keys(snap, source))
+        made, _ = adopt.build(snap, source, records, report, stamp=stamp, now=utc_now(),
+                                    known=adopt.imported_keys(snap, source))
         if not made:
             return None
         return Change(f"import {source}: {len(made)} tasks from {path.name}", made, clock=stamp.lamport)
@@ -189,15 +188,15 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
         stamp = snap.stamp(ws.actor)
         live_ids, deleted = plan_index(snap)
         plan_keys: dict[str, str] = {**dict.fromkeys(deleted, ""), **live_ids}
-        known = tasks_build.imported_keys(snap, source)
-        minted = tasks_build.Minter(snap.task_blobs)
+        known = adopt.imported_keys(snap, source)
+        minted = adopt.Minter(snap.task_blobs)
         blobs: dict[str, bytes | None] = {}
         made: dict[str, Task] = {}
         for record, sid, task_records in work:
             if sid in snap.session_blobs:
                 report.skip("session already imported")
                 continue
-            new, ids = tasks_build.build(snap, source, task_records, report, stamp=stamp, now=utc_now(),
+            new, ids = adopt.build(snap, source, task_records, report, stamp=stamp, now=utc_now(),
                                          known=known, plan_keys=plan_keys, minted=minted)
             made.update(new)
             plan_keys.update({t.plan_key: t.id for t in new.values() if t.plan_key})

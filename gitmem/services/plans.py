@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gitmem import edits
-from gitmem.errors import InvalidInput
-from gitmem.models import Task
-from gitmem.services import graph, inputs
+from gitmem.core import edits, graph, inputs
+from gitmem.core.errors import InvalidInput
+from gitmem.core.models import Task
+from gitmem.engine.redact import Redactor
+from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.services import sessions as session_svc
-from gitmem.services.redact import Redactor
-from gitmem.services.workspace import Workspace, utc_now
 from gitmem.store.memory import Change, Snapshot
 
 FORMATS = ("codex", "claude", "gemini")

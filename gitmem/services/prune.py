@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gitmem.constants import MEMORY_PREFIX
-from gitmem.services import branches
-from gitmem.services.merging import merge_into
-from gitmem.services.workspace import Workspace
+from gitmem.core.constants import MEMORY_PREFIX
+from gitmem.engine import branches
+from gitmem.engine.fold import merge_into
+from gitmem.engine.workspace import Workspace
 from gitmem.store.refnames import branch_of, memory_ref
 
 

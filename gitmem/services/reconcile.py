@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from gitmem.errors import InvalidInput
+from gitmem.core.errors import InvalidInput
+from gitmem.engine import branches, drift
+from gitmem.engine.fold import merge_into
+from gitmem.engine.rewrite import remap_memory
+from gitmem.engine.workspace import Workspace
 from gitmem.git.cli import patch_ids
-from gitmem.services import branches, drift
-from gitmem.services.merging import merge_into
-from gitmem.services.rewrite import remap_memory
-from gitmem.services.workspace import Workspace
 from gitmem.store import events, local, notes
 
 CHOICES = ("ignore", "rebase", "fork", "rebuild")

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from gitmem import edits
+from gitmem.core import edits
+from gitmem.core.merge import merge_task
+from gitmem.core.models import SET_FIELDS, Session, Stamp, Task
 from gitmem.git.repo import Repo
-from gitmem.models import SET_FIELDS, Session, Stamp, Task
 from gitmem.store import records
 from gitmem.store.memory import TASKS_DIR, Snapshot
-from gitmem.store.merge import merge_task
 from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_path
 
 

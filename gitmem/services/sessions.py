@@ -9,13 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gitmem.errors import InvalidInput, UnknownId
-from gitmem.models import Session, Stamp, Turn
-from gitmem.services import graph, inputs
-from gitmem.services.redact import Redactor
-from gitmem.services.workspace import Workspace, utc_now
+from gitmem.core import inputs
+from gitmem.core.errors import InvalidInput, UnknownId
+from gitmem.core.models import Session, Stamp, Turn
+from gitmem.core.text import random_base32
+from gitmem.engine.redact import Redactor
+from gitmem.engine.workspace import Workspace, utc_now
+from gitmem.services.tasks import resolve_id
 from gitmem.store import local, notes
-from gitmem.store.local import random_base32
 from gitmem.store.memory import Change, Snapshot
 from gitmem.store.sessions import encode_session, session_path
 
@@ -124,7 +125,7 @@ def log_turn(ws: Workspace, turn: TurnInput) -> tuple[Session, Turn]:
     result: list[Any] = []
 
     def build(snap: Snapshot) -> Change:
-        task_ids = tuple(graph.resolve_in(snap, t) for t in turn.tasks)
+        task_ids = tuple(resolve_id(snap, t) for t in turn.tasks)
         stamp = snap.stamp(ws.actor)
         session = in_snapshot(ws, snap, session_id, stamp)
         new_turn = Turn(f"u-{random_base32(8)}", utc_now(), summary, tasks=task_ids, **lists)

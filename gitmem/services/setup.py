@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gitmem.errors import GitmemError
-from gitmem.services import branches, drift, hooks, sync
-from gitmem.services.workspace import Workspace
+from gitmem.core.errors import GitmemError
+from gitmem.engine import branches, drift
+from gitmem.engine.workspace import Workspace
+from gitmem.services import hook_install, sync
 from gitmem.store.refnames import memory_ref
 
 
@@ -53,7 +54,7 @@ def init(ws: Workspace, *, install_hooks: bool = True, fetch_refspec: str | None
     if repo.config_get("log.excludeDecoration") is None:
         repo.config_set("log.excludeDecoration", "refs/codex/*")
     ws.require_enabled()
-    actions = hooks.install(repo) if install_hooks and not repo.is_bare else []
+    actions = hook_install.install(repo) if install_hooks and not repo.is_bare else []
     if fetch_refspec:
         actions.extend(add_fetch_refspec(ws, fetch_refspec))
     actions.extend(adopt_remote_memory(ws))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gitmem.constants import MEMORY_PREFIX
-from gitmem.services.carry import overview
-from gitmem.services.workspace import Workspace
+from gitmem.core.constants import MEMORY_PREFIX
+from gitmem.derived.carry import overview
+from gitmem.engine.workspace import Workspace
 from gitmem.store.refnames import branch_of, memory_ref
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from gitmem import edits
-from gitmem.errors import GitmemError, InvalidInput, InvalidState
-from gitmem.models import Claim, Kind, Stamp, Status, Task
-from gitmem.services import carry, graph, inputs
-from gitmem.services.workspace import Workspace, utc_now
+from gitmem.core import edits, graph, inputs
+from gitmem.core.constants import ID_LENGTH, ID_PREFIX
+from gitmem.core.errors import GitmemError, InvalidInput, InvalidState
+from gitmem.core.models import Claim, Kind, Stamp, Status, Task
+from gitmem.core.text import random_base32
+from gitmem.derived import carry
+from gitmem.derived.index import TaskSummary
+from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.store import claims as claim_store
-from gitmem.store.cache import TaskSummary
-from gitmem.store.local import random_base32
 from gitmem.store.memory import Change, Snapshot
 
 
@@ -28,6 +29,15 @@ class TaskSet(NamedTuple):
         return self.snapshot.task(task_id)
 
 
+
+def resolve_id(snap: Snapshot, given: str) -> str:
+    """``resolve`` against a memory: a full id is looked up directly, a prefix via the summaries."""
+    text = given.strip().lower()
+    full = text if text.startswith(ID_PREFIX) else ID_PREFIX + text
+    if len(full) == len(ID_PREFIX) + ID_LENGTH and snap.has_task(full):
+        return full
+    return graph.resolve(snap.summaries(), given)
+
 def read_all(ws: Workspace) -> TaskSet:
     snap = ws.require_snapshot()
     tasks = snap.summaries()
@@ -35,7 +45,7 @@ def read_all(ws: Workspace) -> TaskSet:
 
 
 def _live_task(snap: Snapshot, given: str) -> Task:
-    task = snap.task_kept(graph.resolve_in(snap, given))
+    task = snap.task_kept(resolve_id(snap, given))
     if task.deleted:
         raise InvalidState(f"task {task.id} is deleted", hint="see 'git codex tasks show " + task.id + "'")
     return task
@@ -116,7 +126,7 @@ def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: 
 
     def build(snap: Snapshot) -> Change | None:
         result.clear()
-        task = snap.task_kept(graph.resolve_in(snap, given)) if allow_deleted else _live_task(snap, given)
+        task = snap.task_kept(resolve_id(snap, given)) if allow_deleted else _live_task(snap, given)
         built_on[:] = [(snap, task)]
         stamp = snap.stamp(ws.actor)
         updated = apply(snap, task, stamp, utc_now())
@@ -215,7 +225,7 @@ def dependency(ws: Workspace, given: str, on: str, *, remove: bool = False) -> T
     """``dep add`` refuses an edge that would close a cycle; ``dep rm`` drops one."""
 
     def apply(snap: Snapshot, task: Task, stamp: Stamp, now: str) -> Task:
-        other = graph.resolve_in(snap, on)
+        other = resolve_id(snap, on)
         if remove:
             if other not in task.depends_on:
                 raise InvalidState(f"{task.id} does not depend on {other}")

@@ -1,1 +1,1 @@
-"""Memory storage: TOML codec, records, schemas, merge, memory commits, local state."""
+"""Memory storage: TOML codec, records, schemas, memory commits, claims, notes, local state."""

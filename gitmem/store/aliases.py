@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gitmem.errors import CorruptMemory
+from gitmem.core.errors import CorruptMemory
 from gitmem.store.codec import dumps, loads
 
 ALIASES_PATH = "aliases.toml"

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from gitmem.errors import ConcurrentUpdate
+from gitmem.core.errors import ConcurrentUpdate
 from gitmem.git.repo import RefLocked, RefMoved, Repo
 
 CAS_ATTEMPTS = 60

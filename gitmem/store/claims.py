@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from gitmem.constants import CLAIMS_REF
-from gitmem.errors import CorruptMemory
+from gitmem.core.constants import CLAIMS_REF
+from gitmem.core.errors import CorruptMemory
+from gitmem.core.models import Claim, Stamp
 from gitmem.git.repo import Repo
-from gitmem.models import Claim, Stamp
 from gitmem.store.cas import update_ref
 from gitmem.store.codec import dumps, loads
 

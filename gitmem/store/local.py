@@ -8,16 +8,9 @@ import threading
 import time
 from typing import Any
 
-from gitmem.constants import LOCAL_DIR
+from gitmem.core.constants import LOCAL_DIR
+from gitmem.core.text import BASE32, random_base32
 from gitmem.git.repo import Repo
-
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
-
-
-def random_base32(length: int) -> str:
-    """``length`` random base32 characters from the OS's generator (256 is a multiple of 32:
-    each byte's low five bits are uniform), without the import cost of ``secrets``."""
-    return "".join(_ALPHABET[b & 31] for b in os.urandom(length))
 
 
 def clone_dir(repo: Repo) -> str:
@@ -91,7 +84,7 @@ def actors_path(repo: Repo) -> str:
 
 
 def _valid_suffix(value: Any) -> bool:
-    return isinstance(value, str) and len(value) == _SUFFIX_LENGTH and all(c in _ALPHABET for c in value)
+    return isinstance(value, str) and len(value) == _SUFFIX_LENGTH and all(c in BASE32 for c in value)
 
 
 def _update_actors(repo: Repo, ref: str, fresh: bool) -> str:

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from gitmem.constants import FORMAT_VERSION, ID_PREFIX, MAX_BLOB
-from gitmem.errors import CORRUPT_HINT, MALFORMED, CorruptMemory
+from gitmem.core.constants import FORMAT_VERSION, ID_PREFIX, MAX_BLOB
+from gitmem.core.errors import CORRUPT_HINT, MALFORMED, CorruptMemory
+from gitmem.core.models import Meta, Session, Stamp, Task
+from gitmem.derived import index
+from gitmem.derived.index import TaskSummary
 from gitmem.git.repo import Repo
-from gitmem.models import Meta, Session, Stamp, Task
-from gitmem.store import aliases, cache, records
-from gitmem.store.cache import TaskSummary
+from gitmem.store import aliases, records
 from gitmem.store.cas import update_ref
 from gitmem.store.codec import dumps, loads, plain
 from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_document, session_path, session_record
@@ -129,30 +130,30 @@ class Snapshot:
         return entry[0] if entry and entry[1] else None
 
     def summaries(self) -> dict[str, TaskSummary]:
-        """What reads need of every task (tombstones included), from the local cache."""
+        """What reads need of every task (tombstones included), from the local index."""
         if self._summaries is None:
-            self._summaries = cache.summaries(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
+            self._summaries = index.summaries(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
         return self._summaries
 
     def derived(self, name: str, compute: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
-        """Facts of the whole task graph, kept per ``tasks/`` tree (see ``cache.derived``)."""
-        return cache.derived(self.repo, name, self.tasks_tree(), compute)
+        """Facts of the whole task graph, kept per ``tasks/`` tree (see ``index.derived``)."""
+        return index.derived(self.repo, name, self.tasks_tree(), compute)
 
     def keep_derived(self, name: str, value: tuple[Any, ...]) -> None:
         """Keep ``value`` as the fact ``name`` of this memory's tasks tree."""
         tree = self.tasks_tree()
         if tree is not None:
-            cache.keep_derived(self.repo, name, tree, value)
+            index.keep_derived(self.repo, name, tree, value)
 
     def kept_derived(self, name: str) -> tuple[Any, ...] | None:
         """The fact ``name`` if it is kept for this tasks tree; never computes it."""
         tree = self.tasks_tree()
-        return cache.kept_derived(self.repo, name, tree) if tree is not None else None
+        return index.kept_derived(self.repo, name, tree) if tree is not None else None
 
     def session_facts(self, name: str, session_ids: list[str], compute: Callable[[str], tuple[Any, ...]]
                       ) -> dict[str, tuple[Any, ...]]:
-        """session id -> ``compute(id)``, kept by blob id (see ``cache.per_blob``)."""
-        return cache.per_blob(self.repo, name, {s: self.session_blobs[s] for s in session_ids}, compute)
+        """session id -> ``compute(id)``, kept by blob id (see ``index.per_blob``)."""
+        return index.per_blob(self.repo, name, {s: self.session_blobs[s] for s in session_ids}, compute)
 
     def fanout_ids(self, task_id: str) -> list[str]:
         """The ids in ``task_id``'s fan-out directory: every id that shares its first two
@@ -167,7 +168,7 @@ class Snapshot:
         """task id -> (plan_key, deleted) of the tasks that have one, from its own small cache (a
         write on top of this snapshot carries that cache forward to its own tree: ``write_commit``)."""
         self._plan_keys_read = True
-        return cache.plan_keys(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
+        return index.plan_keys(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
 
     def has_task(self, task_id: str) -> bool:
         """Whether ``task_id`` exists, without listing the whole tree."""
@@ -184,7 +185,7 @@ class Snapshot:
     def kept_tasks(self, task_ids: list[str]) -> list[Task]:
         """Tasks by id, their parsed documents kept by blob id: a read that prints a few tasks
         (``tasks next``) parses no TOML (nor imports the parser) while they are unchanged."""
-        docs = cache.per_blob(self.repo, TASK_DOCUMENTS, {t: self._blob_id(t) for t in task_ids},
+        docs = index.per_blob(self.repo, TASK_DOCUMENTS, {t: self._blob_id(t) for t in task_ids},
                               lambda t: (self._document(t),), limit=KEPT_TASKS)
         return [self._tasks.get(t) or self._task_from(t, docs[t][0]) for t in task_ids]
 
@@ -225,7 +226,7 @@ class Snapshot:
         if oid is None:
             raise KeyError(session_id)
         where = f"{self.ref}:{session_path(session_id)} (blob {oid[:12]})"
-        docs = cache.per_blob(self.repo, SESSION_DOCUMENTS, {session_id: oid},
+        docs = index.per_blob(self.repo, SESSION_DOCUMENTS, {session_id: oid},
                               lambda _: (loads(self.repo.read_blob(oid), where),), limit=KEPT_SESSIONS)
         session = session_record(docs[session_id][0], where)
         self._sessions[session_id] = session
@@ -323,13 +324,13 @@ class MemoryStore:
         for name, docs, limit in ((SESSION_DOCUMENTS, documents, KEPT_SESSIONS), (TASK_DOCUMENTS, task_docs, KEPT_TASKS)):
             if docs and len(docs) <= limit:
                 replaced = [oid for oid in map(base.entry, docs) if oid] if base is not None else []
-                cache.seed(self.repo, name, {ids[path]: (plain(doc),) for path, doc in docs.items()},
+                index.seed(self.repo, name, {ids[path]: (plain(doc),) for path, doc in docs.items()},
                            replaces=replaced, limit=limit)
         if base is not None and base._plan_keys_read and change.tasks and not any(p.startswith(TASKS_DIR) for p in change.blobs):
             # Only a writer that read the plan keys (``plan sync``) pays for carrying them forward.
             entries = {task_id: (ids[task_path(task_id)], (task.plan_key, task.deleted))
                        if task.plan_key else None for task_id, task in change.tasks.items()}
-            cache.advance(self.repo, cache.PLAN_KEYS, base.tasks_tree(), self.repo.entry_id(tree, TASKS_DIR), entries)
+            index.advance(self.repo, index.PLAN_KEYS, base.tasks_tree(), self.repo.entry_id(tree, TASKS_DIR), entries)
         lines = [change.message, ""]
         lines.extend(f"{k}: {v}" for k, v in trailers.items() if v)
         parents = ([base.commit] if base and base.commit else []) + list(change.parents)

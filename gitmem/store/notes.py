@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from gitmem.constants import NOTES_REF
-from gitmem.errors import CorruptMemory
+from gitmem.core.constants import NOTES_REF
+from gitmem.core.errors import CorruptMemory
 from gitmem.git.repo import Repo
 from gitmem.store.cas import update_ref
 from gitmem.store.codec import dumps, loads

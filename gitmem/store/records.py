@@ -13,20 +13,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gitmem.constants import FORMAT_VERSION
-from gitmem.errors import CorruptMemory
-from gitmem.models import (
-    REGISTER_FIELDS,
-    SET_FIELDS,
-    Element,
-    LogEntry,
-    Meta,
-    Stamp,
-    Task,
-    Write,
-    parse_vector,
-    winner,
-)
+from gitmem.core.constants import FORMAT_VERSION
+from gitmem.core.errors import CorruptMemory
+from gitmem.core.models import REGISTER_FIELDS, SET_FIELDS, Element, LogEntry, Meta, Stamp, Task, Write, parse_vector, winner
 from gitmem.store.codec import Inline, dumps, loads
 
 _STRUCTURAL = {"id", "created_at", "created_by", "clock", "conflicts", "sets", "log"}

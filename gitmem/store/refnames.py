@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitmem.constants import MEMORY_PREFIX, REMOTE_PREFIX
+from gitmem.core.constants import MEMORY_PREFIX, REMOTE_PREFIX
 
 
 def encode_branch(branch: str) -> str:

@@ -7,7 +7,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from gitmem.errors import InvalidInput
+from gitmem.core.errors import InvalidInput
 
 
 @functools.cache

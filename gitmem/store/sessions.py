@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from gitmem.errors import CORRUPT_HINT, CorruptMemory
-from gitmem.models import Session, Stamp, Turn
+from gitmem.core.errors import CORRUPT_HINT, CorruptMemory
+from gitmem.core.models import Session, Stamp, Turn
 from gitmem.store.codec import dumps, loads
 
 SESSIONS_DIR = "sessions"

@@ -20,8 +20,8 @@ import stat
 import unicodedata
 from collections.abc import Mapping
 
-from gitmem.constants import BACKUP_PREFIX, CLAIMS_REF, FORMAT_VERSION, MAX_BLOB, MAX_CLOCK_JUMP, MEMORY_PREFIX, NOTES_REF
-from gitmem.errors import MALFORMED, GitmemError
+from gitmem.core.constants import BACKUP_PREFIX, CLAIMS_REF, FORMAT_VERSION, MAX_BLOB, MAX_CLOCK_JUMP, MEMORY_PREFIX, NOTES_REF
+from gitmem.core.errors import MALFORMED, GitmemError
 from gitmem.git.repo import Repo, TooLarge, TreeEntry
 from gitmem.store import records
 from gitmem.store.aliases import ALIASES_PATH

@@ -57,10 +57,9 @@ def build_repository(path: str, count: int, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "gitmem", "-C", path, "init"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
 
-    from gitmem import edits
-    from gitmem.models import Task
-    from gitmem.services import graph
-    from gitmem.services.workspace import Workspace, utc_now
+    from gitmem.core import edits, graph
+    from gitmem.core.models import Task
+    from gitmem.engine.workspace import Workspace, utc_now
     from gitmem.store.memory import Change, Snapshot
 
     ws = Workspace.open(path)

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_cli import build_repository, sealed_env
 from bench_suite import FLOOR, PLAN_A, PLAN_B, add_files, add_sessions, codex
 
-from gitmem.constants import RESPONSES
+from gitmem.core.constants import RESPONSES
 
 _COLLECTED = re.compile(r"Collected : (\d+)")
 

@@ -40,7 +40,7 @@ from typing import NamedTuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_cli import build_repository, git, sealed_env
 
-from gitmem.constants import RESPONSES
+from gitmem.core.constants import RESPONSES
 
 PY = sys.executable
 FLOOR = [PY, "-c", "import pygit2; pygit2.Repository('.')"]
@@ -111,9 +111,9 @@ def add_files(repo: str, env: dict[str, str], count: int = 5000) -> None:
 
 
 def add_sessions(repo: str, count: int = 200) -> None:
-    from gitmem.models import Session, Turn
+    from gitmem.core.models import Session, Turn
+    from gitmem.engine.workspace import Workspace, utc_now
     from gitmem.services.sessions import new_session_id
-    from gitmem.services.workspace import Workspace, utc_now
     from gitmem.store.memory import Change, Snapshot
     from gitmem.store.sessions import encode_session, session_path
 
@@ -170,9 +170,10 @@ def after_completion(repo: str, env: dict[str, str]) -> Callable[[], None]:
 _ONE_COMMAND = """
 import contextlib, io, sys, time
 import json, tomllib
-import gitmem.cli, gitmem.fastpath, gitmem.main, gitmem.commands.plan, gitmem.commands.session, gitmem.commands.tasks
-import gitmem.services.drift, gitmem.services.plans, gitmem.services.sessions, gitmem.services.tasks
-from gitmem.main import main
+import gitmem.cli.app, gitmem.derived.answers, gitmem.cli.main
+import gitmem.cli.commands.plan, gitmem.cli.commands.session, gitmem.cli.commands.tasks
+import gitmem.engine.drift, gitmem.services.plans, gitmem.services.sessions, gitmem.services.tasks
+from gitmem.cli.main import main
 start = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
@@ -209,8 +210,8 @@ def one_command_in_process(repo: str, env: dict[str, str], runs: int) -> dict[st
 def in_process_writes(repo: str, runs: int) -> dict[str, float]:
     """Write work repeated inside one process (as the MCP server runs it): session log, plan
     sync, tasks start."""
+    from gitmem.engine.workspace import Workspace
     from gitmem.services import plans, sessions, tasks
-    from gitmem.services.workspace import Workspace
 
     out: dict[str, list[float]] = {"session log": [], "plan sync": [], "tasks start|complete|reopen": []}
     target = tasks.add(Workspace.open(repo), "In-process bench target").id

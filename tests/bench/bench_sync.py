@@ -50,7 +50,7 @@ def timed(cwd: str, env: dict[str, str], *args: str) -> tuple[float, str]:
 
 def edit_in_process(path: str, env: dict[str, str], ids: list[str], side: str) -> float:
     """``tasks edit`` through the CLI entry point in this process (no interpreter start-up)."""
-    from gitmem.main import main
+    from gitmem.cli.main import main
 
     os.environ.clear()
     os.environ.update(env)

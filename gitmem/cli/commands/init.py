@@ -1,0 +1,27 @@
+"""``git codex init``."""
+
+from __future__ import annotations
+
+import click
+
+from gitmem.cli.common import CONTEXT, workspace
+from gitmem.cli.output import emit, note
+from gitmem.services import setup
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--no-hooks", is_flag=True, help="Do not install the git hooks (memory still follows lazily).")
+@click.option("--fetch-refspec", "fetch_refspec", metavar="REMOTE",
+              help="Make a plain 'git fetch REMOTE' bring memory too (never adds a push refspec).")
+def init(no_hooks: bool, fetch_refspec: str | None) -> None:
+    """Enable gitmem here, create the roadmap memory and install hooks (safe to run twice).
+
+    \b
+    Example:
+      cd my-project && git codex init
+    """
+    result = setup.init(workspace(follow=False), install_hooks=not no_hooks, fetch_refspec=fetch_refspec)
+    for line in result.actions:
+        note(line)
+    verb = "created" if result.created else "already present"
+    emit(f"memory for {result.default_branch}: {verb} ({result.ref})")
