@@ -7,19 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from conftest import Result, memory_tip
 
-FORMATS = Path(__file__).resolve().parents[2] / "shared" / "formats"
+FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"
 SAMPLES = [
-    FORMATS / "samples" / "claude-kvsankar-agent-history" / "session-01.jsonl",
-    FORMATS / "samples" / "claude-jazzyalex-agent-sessions" / "small.jsonl",
+    FORMATS / "claude-kvsankar-agent-history" / "session-01.jsonl",
+    FORMATS / "claude-jazzyalex-agent-sessions" / "small.jsonl",
 ]
 Cli = Callable[..., Result]
 
 
-@pytest.mark.skipif(not SAMPLES[0].is_file(), reason=f"format samples not found at {FORMATS} (../shared beside the checkout)")
 def test_real_transcripts_import_without_failing(initialised: Path, cli: Cli, tmp_path: Path) -> None:
     project = tmp_path / "projects" / "-repo"
     project.mkdir(parents=True)

@@ -7,15 +7,10 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from conftest import Result, git, memory_tip
 
-FORMATS = Path(__file__).resolve().parents[2] / "shared" / "formats"
-ROLLOUTS = FORMATS / "samples" / "codex-madshn-localpush" / "2026-02-23" / "raw" / "sessions"
-needs_samples = pytest.mark.skipif(
-    not ROLLOUTS.is_dir(), reason=f"format samples not found at {FORMATS} (../shared beside the checkout)"
-)
+FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"
+ROLLOUTS = FORMATS / "codex-madshn-localpush" / "2026-02-23" / "raw" / "sessions"
 Cli = Callable[..., Result]
 
 
@@ -45,7 +40,6 @@ def copy_rollouts(dest: Path, repo: Path, plans: dict[str, str] | None = None) -
     return out
 
 
-@needs_samples
 def test_real_rollouts_one_session_each_and_last_plan_tasks(initialised: Path, cli: Cli, tmp_path: Path) -> None:
     plans = {
         "call_1fojfiJmNKR4CDRKVRKlvVOS": plan_args(("Read the uploader", "in_progress"), ("Add retries", "pending")),
@@ -73,7 +67,6 @@ def test_real_rollouts_one_session_each_and_last_plan_tasks(initialised: Path, c
     assert memory_tip(initialised) == tip and not again["backups"]
 
 
-@needs_samples
 def test_rollouts_of_other_repositories_are_left_out(initialised: Path, cli: Cli, tmp_path: Path) -> None:
     for src in ROLLOUTS.glob("rollout-*.jsonl"):
         shutil.copy(src, tmp_path / src.name)
@@ -83,9 +76,8 @@ def test_rollouts_of_other_repositories_are_left_out(initialised: Path, cli: Cli
     assert memory_tip(initialised) == before
 
 
-@needs_samples
 def test_schema_fixture_with_unknown_types_does_not_fail(initialised: Path, cli: Cli, tmp_path: Path) -> None:
-    lines = (FORMATS / "samples" / "codex-jazzyalex-agent-sessions" / "small.jsonl").read_text().splitlines()
+    lines = (FORMATS / "codex-jazzyalex-agent-sessions" / "small.jsonl").read_text().splitlines()
     fixed = []
     for line in lines:
         record = json.loads(line)

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from gitmem.core import graph
 from gitmem.core.models import Status
-from gitmem.derived import carry
+from gitmem.derived import carry, reads
 from gitmem.derived.index import TaskSummary
 from gitmem.store.memory import MemoryStore, Snapshot
 
@@ -211,7 +211,7 @@ def _changed_ids(snap: Snapshot, old: Snapshot) -> list[str] | None:
 
 def _carry(snap: Snapshot) -> Board | None:
     """The board of ``snap``'s tasks tree carried from that of a recent memory commit."""
-    new = snap.kept_derived(graph.OVERVIEW)
+    new = reads.kept_fact(snap, graph.OVERVIEW)
     if new is None or snap.commit is None:
         return None
     store, commit = MemoryStore(snap.repo), snap.commit
@@ -221,8 +221,8 @@ def _carry(snap: Snapshot) -> Board | None:
         if old_snap is None:
             return None
         commit = parents[0]
-        old = old_snap.kept_derived(graph.OVERVIEW)  # the smaller file first: no board is read in vain
-        kept = old_snap.kept_derived(BOARD) if old is not None else None
+        old = reads.kept_fact(old_snap, graph.OVERVIEW)  # the smaller file first: no board is read in vain
+        kept = reads.kept_fact(old_snap, BOARD) if old is not None else None
         if kept is not None and old is not None:
             break
     else:
@@ -249,7 +249,7 @@ def kept_board(snap: Snapshot, cap: int) -> Board:
     carry it and the next board is carried). Over ``KEEP`` rows it is computed."""
 
     def compute() -> Board:
-        fresh = board(snap.summaries(), max(cap, KEEP))
+        fresh = board(reads.summaries(snap), max(cap, KEEP))
         carry.overview(snap)
         return fresh
 
@@ -261,11 +261,11 @@ def kept_board(snap: Snapshot, cap: int) -> Board:
         made.append(_carry(snap) or compute())
         return _raw(made[0])
 
-    raw = snap.derived(BOARD, carried_or_computed)
+    raw = reads.fact(snap, BOARD, carried_or_computed)
     found = made[0] if made else _cooked(raw)
     if not _enough(found, cap):  # a carried board that lost rows from the end of a list
         found = compute()
-        snap.keep_derived(BOARD, _raw(found))
+        reads.keep_fact(snap, BOARD, _raw(found))
     return found
 
 

@@ -25,10 +25,9 @@ from gitmem.core import graph
 from gitmem.core.errors import CorruptMemory
 from gitmem.core.graph import OPEN, TaskView
 from gitmem.core.models import Status, Task
-from gitmem.derived import index
+from gitmem.derived import index, reads
 
 if TYPE_CHECKING:
-    from gitmem.engine.workspace import Workspace
     from gitmem.store.memory import Change, Snapshot
 
 LINKS = "links-v1"
@@ -239,26 +238,24 @@ def overview(snap: Snapshot) -> graph.Overview:
     from the summaries, it is kept with the tree's ``Links`` for the writes that follow."""
 
     def compute() -> tuple[object, ...]:
-        summaries = snap.summaries()
-        snap.keep_derived(LINKS, tuple(links(summaries)))
+        summaries = reads.summaries(snap)
+        reads.keep_fact(snap, LINKS, tuple(links(summaries)))
         return tuple(graph.overview(summaries))
 
-    return graph.Overview(*snap.derived(graph.OVERVIEW, compute))
+    return graph.Overview(*reads.fact(snap, graph.OVERVIEW, compute))
 
 
-def after_write(ws: Workspace, base: Snapshot, before: Mapping[str, Task | None],
-                written: tuple[Change | None, str | None]) -> None:
-    """After a write built on ``base``, keep the overview (and the links) of the tree it wrote
-    when they follow from those kept for ``base`` (``advanced``): the next ``status`` or
-    ``tasks next`` then reads no summary. Any doubt leaves them to be computed when read."""
-    change, commit = written
-    kept = base.kept_derived(graph.OVERVIEW) if change is not None and commit else None
+def after_write(base: Snapshot, before: Mapping[str, Task | None], change: Change, tree: str | None) -> None:
+    """After a write built on ``base`` made the tasks tree ``tree``, keep its overview (and
+    links) when they follow from those kept for ``base`` (``advanced``): the next ``status``
+    or ``tasks next`` then reads no summary. Any doubt leaves them to be computed when read."""
+    kept = reads.kept_fact(base, graph.OVERVIEW)
     base_tree = base.tasks_tree()
-    if kept is None or change is None or commit is None or base_tree is None:
+    if kept is None or base_tree is None or tree is None:
         return
 
     def links() -> Links | None:
-        stored = base.kept_derived(LINKS)
+        stored = reads.kept_fact(base, LINKS)
         return Links(*stored) if stored is not None else None
 
     def lookup(task_id: str) -> Task | None:
@@ -268,11 +265,10 @@ def after_write(ws: Workspace, base: Snapshot, before: Mapping[str, Task | None]
         found = advanced(graph.Overview(*kept), before, change.tasks, links, lookup)
     except CorruptMemory:  # a damaged neighbour: the next read reports it
         return
-    tree = ws.store.tasks_tree_of(commit) if found is not None else None
-    if found is None or tree is None:
+    if found is None:
         return
-    index.keep_derived(ws.repo, graph.OVERVIEW, tree, tuple(found[0]))
+    index.keep_derived(base.repo, graph.OVERVIEW, tree, tuple(found[0]))
     if found[1] is None:  # the write moved no link: the same facts under the new tree's name
-        index.link_derived(ws.repo, LINKS, base_tree, tree)
+        index.link_derived(base.repo, LINKS, base_tree, tree)
     else:
-        index.keep_derived(ws.repo, LINKS, tree, tuple(found[1]))
+        index.keep_derived(base.repo, LINKS, tree, tuple(found[1]))

@@ -1,4 +1,4 @@
-"""Folding what a fetch brought: each fetched memory, the claims and the notes, checked
+"""Folding what a fetch brought: each fetched memory and the notes, checked
 (``store.shape``, remembered by ``trust``) and merged into the local refs that follow them.
 Used by ``fetch``/``sync`` and by drift's lazy fold after a plain ``git fetch``."""
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gitmem.core.constants import CLAIMS_REF, MEMORY_PREFIX, NOTES_REF, REMOTE_PREFIX
-from gitmem.core.errors import MALFORMED, GitmemError
+from gitmem.core.errors import GitmemError
 from gitmem.engine import trust
 from gitmem.engine.fold import merge_into
 from gitmem.engine.workspace import Workspace
@@ -107,39 +107,6 @@ def merge_remote_memory(ws: Workspace, remote: str, branch: str, report: SyncRep
         report.merged.append(f"{remote}/{branch} -> {branch_of(target)}: {result.outcome}")
 
 
-def merge_remote_claims(ws: Workspace, remote: str, report: SyncReport) -> None:
-    repo = ws.repo
-    ref = remote_claims_ref(remote)
-    theirs_tip = repo.ref_target(ref)
-    if theirs_tip is None:
-        return
-    problems = shape.check_claims(repo, ref, theirs_tip)
-    try:
-        theirs = {} if problems else claim_store.load_events(repo, theirs_tip)
-        mine_tip = repo.ref_target(CLAIMS_REF)
-        if not problems and mine_tip is not None:
-            problems = forged_claims(repo, ref, mine_tip, theirs_tip)
-    except (GitmemError, *MALFORMED) as exc:  # anything unreadable from a remote is reported, not merged
-        problems = [f"{ref}: {getattr(exc, 'message', None) or exc}"]
-    if problems:
-        report.problems.extend(problems)
-        return
-    before = claim_store.load_claims(repo)
-
-    def blobs_for(current: str | None) -> tuple[dict[str, bytes | None], bool]:
-        mine = claim_store.load_events(repo, current) if current else {}
-        return claim_store.merged_blobs(mine, theirs), True
-
-    if _fold_ref(repo, CLAIMS_REF, theirs_tip, "claims", remote, blobs_for):
-        report.merged.append(f"{remote} claims")
-    after = claim_store.load_claims(repo)
-    for task, held in before.items():
-        now = after.get(task)
-        if held.actor == ws.actor_id and now is not None and now.agent != held.agent:
-            report.lost_claims.append(f"{task}: {held.agent}'s claim lost to {now.agent}'s earlier claim")
-            _give_owner(ws, task, now.agent, report)
-
-
 def forged_claims(repo: Repo, ref: str, mine_tip: str, theirs_tip: str) -> list[str]:
     """Claims stamped as if made before events their writer already held.
 
@@ -165,19 +132,6 @@ def forged_claims(repo: Repo, ref: str, mine_tip: str, theirs_tip: str) -> list[
     return problems
 
 
-def _give_owner(ws: Workspace, task_id: str, agent: str, report: SyncReport) -> None:
-    """After a lost claim the task's owner names the winner: a concurrent claim also set the
-    owner field, and the field merge (latest stamp) may have picked the loser."""
-    from gitmem.services import tasks as task_service
-
-    try:
-        snap = ws.snapshot()
-        if snap is not None and task_id in snap.task_blobs and snap.task(task_id).owner != agent:
-            task_service.edit(ws, task_id, {"owner": agent})
-    except GitmemError as exc:
-        report.problems.append(f"{task_id}: could not record {agent} as its owner ({exc.message})")
-
-
 def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
     repo = ws.repo
     ref = remote_notes_ref(remote)
@@ -196,11 +150,11 @@ def merge_remote_notes(ws: Workspace, remote: str, report: SyncReport) -> None:
         report.problems.extend(p for p in problems if p not in report.problems)
         return blobs, not (problems or misshapen)  # what was left out must never become an ancestor
 
-    if _fold_ref(repo, NOTES_REF, theirs, "notes", remote, blobs_for):
+    if fold_ref(repo, NOTES_REF, theirs, "notes", remote, blobs_for):
         report.merged.append(f"{remote} notes")
 
 
-def _fold_ref(repo: Repo, ref: str, theirs: str, what: str, remote: str,
+def fold_ref(repo: Repo, ref: str, theirs: str, what: str, remote: str,
               blobs_for: Callable[[str | None], tuple[dict[str, bytes | None], bool]]) -> bool:
     """Bring the fetched commit ``theirs`` into ``ref`` by CAS: nothing when already there, a
     fast-forward or a merge commit (both parents) when everything in it was accepted, else a

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from gitmem.core.constants import CLONE_TRAILER, MEMORY_PREFIX
 from gitmem.core.errors import Disabled, InvalidState, NoCommits, NotInitialised
+from gitmem.derived import writes
 from gitmem.git.repo import Repo
 from gitmem.store import local
 from gitmem.store.memory import Change, MemoryStore, Snapshot, empty_meta
@@ -75,7 +76,7 @@ class Workspace:
             branch = default
         return cls(
             repo=repo,
-            store=MemoryStore(repo),
+            store=MemoryStore(repo, after_write=writes.after_write),
             actor_id=local.actor_id(repo),
             agent=agent or os.environ.get("GITMEM_AGENT") or "cli",
             branch=branch,

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from gitmem.core.models import Session
 from gitmem.core.text import flat
+from gitmem.derived import reads
 from gitmem.derived.board import Board, Row, board, kept_board
 from gitmem.engine.workspace import Workspace
 from gitmem.store import claims as claim_store
@@ -108,7 +109,7 @@ def _board(ws: Workspace, snap: Snapshot, cap: int) -> Board:
     shown = {r.id for rows in found[:3] for r in rows}
     cut_short = any(len(rows) < total for rows, total in zip(found[:3], found.totals, strict=True))
     if cut_short and any(t not in shown for t in others):
-        found = board(snap.summaries(), len(snap.summaries()))  # a claim on a task past the kept rows
+        found = board(reads.summaries(snap), len(reads.summaries(snap)))  # a claim on a task past the kept rows
     return with_claims(found, others)
 
 
@@ -136,7 +137,7 @@ def digest(session: Session) -> SessionDigest:
 def recent_sessions(snap: Snapshot) -> list[SessionDigest]:
     """The newest RECENT_SESSIONS sessions, newest first."""
     ids = sorted(snap.session_blobs, reverse=True)[:RECENT_SESSIONS]
-    kept = snap.session_facts(DIGEST, ids, lambda sid: tuple(digest(snap.session(sid))))
+    kept = reads.session_facts(snap, DIGEST, ids, lambda sid: tuple(digest(snap.session(sid))))
     out = []
     for sid in ids:
         session_id, agent, ended_at, summary, follow_ups = kept[sid]

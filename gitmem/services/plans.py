@@ -19,6 +19,7 @@ from typing import Any
 from gitmem.core import edits, graph, inputs
 from gitmem.core.errors import InvalidInput
 from gitmem.core.models import Task
+from gitmem.derived import reads
 from gitmem.engine.redact import Redactor
 from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.services import sessions as session_svc
@@ -129,7 +130,7 @@ def plan_index(snap: Snapshot) -> tuple[dict[str, str], set[str]]:
     """Live task ids by plan_key, and the plan_keys of deleted tasks (from a small cached index)."""
     live: dict[str, str] = {}
     deleted: set[str] = set()
-    for task_id, (key, is_deleted) in snap.plan_keys().items():
+    for task_id, (key, is_deleted) in reads.plan_keys(snap).items():
         if key:
             if is_deleted:
                 deleted.add(key)
@@ -145,7 +146,7 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, str], previous: Sequenc
     out: list[tuple[Task | None, str]] = [(None, "new")] * len(steps)
     for n, step in enumerate(steps):
         task_id = live_by_key.get(step.key)
-        task = snap.task_kept(task_id) if task_id is not None else None
+        task = reads.task(snap, task_id) if task_id is not None else None
         if task is not None and task.id not in used:
             out[n] = (task, "text")
             used.add(task.id)
@@ -153,7 +154,7 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, str], previous: Sequenc
     for n, _step in enumerate(steps):
         if out[n][0] is not None or n >= len(previous):
             continue
-        candidate = snap.task_kept(previous[n]) if snap.has_task(previous[n]) else None
+        candidate = reads.task(snap, previous[n]) if snap.has_task(previous[n]) else None
         if candidate and not candidate.deleted and candidate.id not in used and candidate.plan_key not in keys:
             out[n] = (candidate, "position")
             used.add(candidate.id)

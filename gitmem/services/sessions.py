@@ -13,6 +13,7 @@ from gitmem.core import inputs
 from gitmem.core.errors import InvalidInput, UnknownId
 from gitmem.core.models import Session, Stamp, Turn
 from gitmem.core.text import random_base32
+from gitmem.derived import reads
 from gitmem.engine.redact import Redactor
 from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.services.tasks import resolve_id
@@ -94,7 +95,7 @@ def current_or_new(ws: Workspace) -> str:
 def in_snapshot(ws: Workspace, snap: Snapshot, session_id: str, stamp: Stamp) -> Session:
     """The session as stored, or a new one opened by this write."""
     if snap.session_blob(session_id) is not None:
-        return snap.open_session(session_id)
+        return reads.open_session(snap, session_id)
     return Session(session_id, check_agent(ws.agent), ws.branch, utc_now(), ws.head or "", stamp)
 
 

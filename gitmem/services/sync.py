@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from gitmem.core.constants import CLAIMS_REF, NOTES_REF
-from gitmem.core.errors import ConcurrentUpdate, InvalidInput
+from gitmem.core.errors import MALFORMED, ConcurrentUpdate, GitmemError, InvalidInput
 from gitmem.core.text import flat
 from gitmem.engine import trust
 from gitmem.engine.inbound import (
     SyncReport,
-    merge_remote_claims,
+    fold_ref,
+    forged_claims,
     merge_remote_memory,
     merge_remote_notes,
+    remote_claims_ref,
     tracking_ref,
 )
 from gitmem.engine.workspace import Workspace
 from gitmem.git import transport
 from gitmem.git.repo import Repo
+from gitmem.services import tasks as task_service
+from gitmem.store import claims as claim_store
 from gitmem.store import shape
 from gitmem.store.refnames import branch_of, memory_ref
 
@@ -31,6 +35,50 @@ def check_remote(ws: Workspace, remote: str) -> None:
 def default_remote(ws: Workspace) -> str:
     upstream = ws.repo.upstream(ws.branch) or ws.repo.upstream(ws.default_branch)
     return upstream[0] if upstream else "origin"
+
+
+def merge_remote_claims(ws: Workspace, remote: str, report: SyncReport) -> None:
+    repo = ws.repo
+    ref = remote_claims_ref(remote)
+    theirs_tip = repo.ref_target(ref)
+    if theirs_tip is None:
+        return
+    problems = shape.check_claims(repo, ref, theirs_tip)
+    try:
+        theirs = {} if problems else claim_store.load_events(repo, theirs_tip)
+        mine_tip = repo.ref_target(CLAIMS_REF)
+        if not problems and mine_tip is not None:
+            problems = forged_claims(repo, ref, mine_tip, theirs_tip)
+    except (GitmemError, *MALFORMED) as exc:  # anything unreadable from a remote is reported, not merged
+        problems = [f"{ref}: {getattr(exc, 'message', None) or exc}"]
+    if problems:
+        report.problems.extend(problems)
+        return
+    before = claim_store.load_claims(repo)
+
+    def blobs_for(current: str | None) -> tuple[dict[str, bytes | None], bool]:
+        mine = claim_store.load_events(repo, current) if current else {}
+        return claim_store.merged_blobs(mine, theirs), True
+
+    if fold_ref(repo, CLAIMS_REF, theirs_tip, "claims", remote, blobs_for):
+        report.merged.append(f"{remote} claims")
+    after = claim_store.load_claims(repo)
+    for task, held in before.items():
+        now = after.get(task)
+        if held.actor == ws.actor_id and now is not None and now.agent != held.agent:
+            report.lost_claims.append(f"{task}: {held.agent}'s claim lost to {now.agent}'s earlier claim")
+            _give_owner(ws, task, now.agent, report)
+
+
+def _give_owner(ws: Workspace, task_id: str, agent: str, report: SyncReport) -> None:
+    """After a lost claim the task's owner names the winner: a concurrent claim also set the
+    owner field, and the field merge (latest stamp) may have picked the loser."""
+    try:
+        snap = ws.snapshot()
+        if snap is not None and task_id in snap.task_blobs and snap.task(task_id).owner != agent:
+            task_service.edit(ws, task_id, {"owner": agent})
+    except GitmemError as exc:
+        report.problems.append(f"{task_id}: could not record {agent} as its owner ({exc.message})")
 
 
 def fetch(ws: Workspace, remote: str) -> SyncReport:

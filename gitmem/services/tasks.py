@@ -10,7 +10,7 @@ from gitmem.core.constants import ID_LENGTH, ID_PREFIX
 from gitmem.core.errors import GitmemError, InvalidInput, InvalidState
 from gitmem.core.models import Claim, Kind, Stamp, Status, Task
 from gitmem.core.text import random_base32
-from gitmem.derived import carry
+from gitmem.derived import carry, reads
 from gitmem.derived.index import TaskSummary
 from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.store import claims as claim_store
@@ -36,16 +36,16 @@ def resolve_id(snap: Snapshot, given: str) -> str:
     full = text if text.startswith(ID_PREFIX) else ID_PREFIX + text
     if len(full) == len(ID_PREFIX) + ID_LENGTH and snap.has_task(full):
         return full
-    return graph.resolve(snap.summaries(), given)
+    return graph.resolve(reads.summaries(snap), given)
 
 def read_all(ws: Workspace) -> TaskSet:
     snap = ws.require_snapshot()
-    tasks = snap.summaries()
+    tasks = reads.summaries(snap)
     return TaskSet(snap, tasks, graph.short_ids(tasks), claim_store.load_claims(ws.repo))
 
 
 def _live_task(snap: Snapshot, given: str) -> Task:
-    task = snap.task_kept(resolve_id(snap, given))
+    task = reads.task(snap, resolve_id(snap, given))
     if task.deleted:
         raise InvalidState(f"task {task.id} is deleted", hint="see 'git codex tasks show " + task.id + "'")
     return task
@@ -92,12 +92,7 @@ def add(
         "owner": inputs.text("owner", owner, limit=200) if owner else None,
     }
     sets = {"labels": _labels("label", labels), "adr": _labels("adr id", adr)}
-    made: list[Task] = []
-    built_on: list[Snapshot] = []
-
     def build(snap: Snapshot) -> Change:
-        made.clear()
-        built_on[:] = [snap]
         deps = [_live_task(snap, d).id for d in after]
         parent_id = _live_task(snap, parent).id if parent else None
         task_id = graph.mint_id(snap.has_task)
@@ -106,12 +101,11 @@ def add(
             task_id, title, stamp=stamp, now=utc_now(),
             fields={**fields, "parent": parent_id}, sets={**sets, "depends_on": deps},
         )
-        made.append(task)
         return Change(f"tasks add {task_id}: {_one_line(title)}", {task_id: task}, clock=stamp.lamport)
 
-    written = ws.write(build)
-    carry.after_write(ws, built_on[0], {made[0].id: None}, written)
-    return made[0]
+    change, _ = ws.write(build)
+    assert change is not None
+    return next(iter(change.tasks.values()))
 
 
 def _one_line(text: str, limit: int = 72) -> str:
@@ -122,12 +116,10 @@ def _one_line(text: str, limit: int = 72) -> str:
 def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: bool = False) -> Task:
     """Resolve ``given``, apply ``apply(snap, task, stamp, now) -> Task`` and commit if changed."""
     result: list[Task] = []
-    built_on: list[tuple[Snapshot, Task]] = []
 
     def build(snap: Snapshot) -> Change | None:
         result.clear()
-        task = snap.task_kept(resolve_id(snap, given)) if allow_deleted else _live_task(snap, given)
-        built_on[:] = [(snap, task)]
+        task = reads.task(snap, resolve_id(snap, given)) if allow_deleted else _live_task(snap, given)
         stamp = snap.stamp(ws.actor)
         updated = apply(snap, task, stamp, utc_now())
         result.append(updated)
@@ -135,9 +127,7 @@ def _update(ws: Workspace, given: str, verb: str, apply: Any, *, allow_deleted: 
             return None
         return Change(f"tasks {verb} {task.id}: {_one_line(task.title)}", {task.id: updated}, clock=stamp.lamport)
 
-    written = ws.write(build)
-    base, before = built_on[0]
-    carry.after_write(ws, base, {before.id: before}, written)
+    ws.write(build)
     return result[0]
 
 
@@ -279,7 +269,7 @@ def next_ready(ws: Workspace, n: int = 1) -> tuple[list[Task], dict[str, str]]:
     snap = ws.require_snapshot()
     holders = {k: c.agent for k, c in claim_store.load_claims(ws.repo).items()}
     ids = [i for i in carry.overview(snap).ready if holders.get(i, ws.agent) == ws.agent][:n]
-    return snap.kept_tasks(ids), {i: graph.short_id(i, snap.fanout_ids(i)) for i in ids}
+    return reads.tasks(snap, ids), {i: graph.short_id(i, snap.fanout_ids(i)) for i in ids}
 
 
 def explain(ws: Workspace, given: str) -> tuple[Task, list[str]]:
@@ -290,7 +280,7 @@ def explain(ws: Workspace, given: str) -> tuple[Task, list[str]]:
 def claim_next(ws: Workspace) -> Task | None:
     """Claim the first ready task for this agent, atomically across branches and worktrees."""
     snap = ws.require_snapshot()
-    tasks = snap.summaries()
+    tasks = reads.summaries(snap)
     won: list[str] = []
 
     def choose(claims: Mapping[str, Claim]) -> tuple[dict[str, Claim | None], str] | None:

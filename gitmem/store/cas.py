@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from gitmem.core.errors import ConcurrentUpdate
-from gitmem.git.repo import RefLocked, RefMoved, Repo
+from gitmem.git.refs import RefLocked, RefMoved
+from gitmem.git.repo import Repo
 
 CAS_ATTEMPTS = 60
 T = TypeVar("T")

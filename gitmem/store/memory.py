@@ -10,22 +10,14 @@ from typing import Any, NamedTuple
 from gitmem.core.constants import FORMAT_VERSION, ID_PREFIX, MAX_BLOB
 from gitmem.core.errors import CORRUPT_HINT, MALFORMED, CorruptMemory
 from gitmem.core.models import Meta, Session, Stamp, Task
-from gitmem.derived import index
-from gitmem.derived.index import TaskSummary
 from gitmem.git.repo import Repo
 from gitmem.store import aliases, records
 from gitmem.store.cas import update_ref
-from gitmem.store.codec import dumps, loads, plain
-from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_document, session_path, session_record
+from gitmem.store.codec import dumps, loads
+from gitmem.store.sessions import SESSIONS_DIR, decode_session, session_document, session_path
 
 META_PATH = "meta.toml"
 TASKS_DIR = "tasks"
-TASK_DOCUMENTS = "task-documents"
-SESSION_DOCUMENTS = "session-documents"
-KEPT_TASKS = 16
-"""Task documents kept (the few tasks agents read and write turn after turn)."""
-KEPT_SESSIONS = 8
-"""Session documents kept (the open sessions of a few agents: they are rewritten every turn)."""
 
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -64,10 +56,8 @@ class Snapshot:
     meta: Meta
     _session_blobs: dict[str, str] | None = None
     _task_blobs: dict[str, str] | None = None
-    _summaries: dict[str, TaskSummary] | None = None
     _tasks: dict[str, Task] = field(default_factory=dict)
     _sessions: dict[str, Session] = field(default_factory=dict)
-    _plan_keys_read: bool = False
 
     @property
     def task_blobs(self) -> dict[str, str]:
@@ -105,7 +95,7 @@ class Snapshot:
             return self._session_blobs.get(session_id)
         return None if "/" in session_id else self.entry(session_path(session_id))
 
-    def _blob_id(self, task_id: str) -> str:
+    def blob_id(self, task_id: str) -> str:
         """The blob of ``task_id``, found by path (no listing unless one was already made)."""
         oid = self._task_blobs.get(task_id) if self._task_blobs is not None else None
         oid = oid or self.entry(self.task_path(task_id))
@@ -115,8 +105,9 @@ class Snapshot:
             raise KeyError(task_id)
         return oid
 
-    def _document(self, task_id: str) -> dict[str, Any]:
-        oid = self._blob_id(task_id)
+    def document(self, task_id: str) -> dict[str, Any]:
+        """The parsed TOML document of ``task_id``'s blob."""
+        oid = self.blob_id(task_id)
         where = f"{self.ref}:{self.task_path(task_id)} (blob {oid[:12]})"
         data = self.repo.read_blob(oid)
         if len(data) > MAX_BLOB:
@@ -129,32 +120,6 @@ class Snapshot:
         entry = self.repo.tree_entries(self.tree).get(TASKS_DIR)
         return entry[0] if entry and entry[1] else None
 
-    def summaries(self) -> dict[str, TaskSummary]:
-        """What reads need of every task (tombstones included), from the local index."""
-        if self._summaries is None:
-            self._summaries = index.summaries(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
-        return self._summaries
-
-    def derived(self, name: str, compute: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
-        """Facts of the whole task graph, kept per ``tasks/`` tree (see ``index.derived``)."""
-        return index.derived(self.repo, name, self.tasks_tree(), compute)
-
-    def keep_derived(self, name: str, value: tuple[Any, ...]) -> None:
-        """Keep ``value`` as the fact ``name`` of this memory's tasks tree."""
-        tree = self.tasks_tree()
-        if tree is not None:
-            index.keep_derived(self.repo, name, tree, value)
-
-    def kept_derived(self, name: str) -> tuple[Any, ...] | None:
-        """The fact ``name`` if it is kept for this tasks tree; never computes it."""
-        tree = self.tasks_tree()
-        return index.kept_derived(self.repo, name, tree) if tree is not None else None
-
-    def session_facts(self, name: str, session_ids: list[str], compute: Callable[[str], tuple[Any, ...]]
-                      ) -> dict[str, tuple[Any, ...]]:
-        """session id -> ``compute(id)``, kept by blob id (see ``index.per_blob``)."""
-        return index.per_blob(self.repo, name, {s: self.session_blobs[s] for s in session_ids}, compute)
-
     def fanout_ids(self, task_id: str) -> list[str]:
         """The ids in ``task_id``'s fan-out directory: every id that shares its first two
         characters, so all that a shortest unique prefix (four or more) depends on."""
@@ -164,37 +129,24 @@ class Snapshot:
         return [name[: -len(".toml")] for name, (_, is_tree) in self.repo.tree_entries(self.tree, folder).items()
                 if not is_tree and name.endswith(".toml")]
 
-    def plan_keys(self) -> dict[str, tuple[str, bool]]:
-        """task id -> (plan_key, deleted) of the tasks that have one, from its own small cache (a
-        write on top of this snapshot carries that cache forward to its own tree: ``write_commit``)."""
-        self._plan_keys_read = True
-        return index.plan_keys(self.repo, self.tasks_tree(), lambda: self.task_blobs, self.task)
-
     def has_task(self, task_id: str) -> bool:
         """Whether ``task_id`` exists, without listing the whole tree."""
-        if self._task_blobs is not None or self._summaries is not None:
-            return task_id in (self._task_blobs if self._task_blobs is not None else self._summaries or {})
+        if self._task_blobs is not None:
+            return task_id in self._task_blobs
         return self.tree is not None and self.repo.blob_at_exists(self.tree, self.task_path(task_id))
 
     def task(self, task_id: str) -> Task:
         cached = self._tasks.get(task_id)
         if cached is None:
-            cached = self._task_from(task_id, self._document(task_id))
+            cached = self.task_from(task_id, self.document(task_id))
         return cached
 
-    def kept_tasks(self, task_ids: list[str]) -> list[Task]:
-        """Tasks by id, their parsed documents kept by blob id: a read that prints a few tasks
-        (``tasks next``) parses no TOML (nor imports the parser) while they are unchanged."""
-        docs = index.per_blob(self.repo, TASK_DOCUMENTS, {t: self._blob_id(t) for t in task_ids},
-                              lambda t: (self._document(t),), limit=KEPT_TASKS)
-        return [self._tasks.get(t) or self._task_from(t, docs[t][0]) for t in task_ids]
-
-    def task_kept(self, task_id: str) -> Task:
-        """``task(task_id)`` for the one task a command edits: see ``kept_tasks``."""
-        return self.kept_tasks([task_id])[0]
-
-    def _task_from(self, task_id: str, doc: dict[str, Any]) -> Task:
-        where = f"{self.ref}:{self.task_path(task_id)} (blob {self._blob_id(task_id)[:12]})"
+    def task_from(self, task_id: str, doc: dict[str, Any]) -> Task:
+        """``task(task_id)`` from its document parsed elsewhere (kept by ``derived``)."""
+        cached = self._tasks.get(task_id)
+        if cached is not None:
+            return cached
+        where = f"{self.ref}:{self.task_path(task_id)} (blob {self.blob_id(task_id)[:12]})"
         try:
             task = records.task_from_document(doc)
         except MALFORMED as exc:
@@ -219,18 +171,9 @@ class Snapshot:
             self._sessions[session_id] = cached
         return cached
 
-    def open_session(self, session_id: str) -> Session:
-        """``session(session_id)`` through documents kept by blob id: the open session was
-        usually written by the previous command, which kept its document (``write_commit``)."""
-        oid = self.session_blob(session_id)
-        if oid is None:
-            raise KeyError(session_id)
-        where = f"{self.ref}:{session_path(session_id)} (blob {oid[:12]})"
-        docs = index.per_blob(self.repo, SESSION_DOCUMENTS, {session_id: oid},
-                              lambda _: (loads(self.repo.read_blob(oid), where),), limit=KEPT_SESSIONS)
-        session = session_record(docs[session_id][0], where)
-        self._sessions[session_id] = session
-        return session
+    def session_from(self, session_id: str, session: Session) -> Session:
+        """``session(session_id)`` decoded elsewhere (from a document kept by ``derived``)."""
+        return self._sessions.setdefault(session_id, session)
 
     def sessions(self) -> dict[str, Session]:
         return {k: self.session(k) for k in sorted(self.session_blobs)}
@@ -258,6 +201,20 @@ class Change(NamedTuple):
     """Extra parents (memory merges)."""
 
 
+class Written(NamedTuple):
+    """One memory commit that landed, for the derived data to follow (``derived.writes``)."""
+
+    base: Snapshot
+    """The memory the change was built on."""
+    change: Change
+    commit: str
+    tree: str
+    documents: Mapping[str, dict[str, Any]]
+    """path -> the document of each task and session written whole."""
+    blob_ids: Mapping[str, str]
+    """path -> the id of each blob written."""
+
+
 def empty_meta(default_branch: str, now: str) -> Meta:
     return Meta(format=FORMAT_VERSION, default_branch=default_branch, created_at=now, clock=0)
 
@@ -265,8 +222,10 @@ def empty_meta(default_branch: str, now: str) -> Meta:
 class MemoryStore:
     """Reads and writes memory commits on ``refs/codex/*`` for one repository."""
 
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, after_write: Callable[[Written], None] | None = None) -> None:
         self.repo = repo
+        self.after_write = after_write
+        """Called once for each commit ``transact`` lands (the derived data's door)."""
 
     def load_commit(self, ref: str, commit: str | None) -> Snapshot | None:
         if commit is None:
@@ -293,9 +252,6 @@ class MemoryStore:
     def load(self, ref: str) -> Snapshot | None:
         return self.load_commit(ref, self.repo.ref_target(ref))
 
-    def tasks_tree_of(self, commit: str) -> str | None:
-        return self.repo.entry_id(self.repo.commit_info(commit).tree, TASKS_DIR)
-
     def tree_with(self, base: Snapshot | None, blobs: Mapping[str, bytes | None], meta: Meta | None
                   ) -> tuple[str, dict[str, str]]:
         """``base``'s tree with ``blobs`` (task paths in this format's layout) and ``meta``, in
@@ -309,32 +265,23 @@ class MemoryStore:
             blobs = {**blobs, META_PATH: records.encode_meta(meta)}
         return self.repo.update_tree_blobs(base.tree if base else None, blobs, moves)
 
-    def write_commit(self, base: Snapshot | None, change: Change, trailers: Mapping[str, str]) -> str:
-        """Write the change's tree and commit on top of ``base``; no ref moves."""
+    def write_commit(self, base: Snapshot | None, change: Change, trailers: Mapping[str, str]
+                     ) -> tuple[str, str, dict[str, dict[str, Any]], dict[str, str]]:
+        """Write the change's tree and commit on top of ``base``; no ref moves. Returns the
+        commit, its tree, the documents written whole and the blob ids, by path."""
         blobs: dict[str, bytes | None] = dict(change.blobs)
-        task_docs = {task_path(task_id): records.task_document(task) for task_id, task in change.tasks.items()}
-        documents = {session_path(s.id): session_document(s) for s in change.sessions.values()}
-        for path, doc in (task_docs | documents).items():
+        documents = {task_path(task_id): records.task_document(task) for task_id, task in change.tasks.items()}
+        documents.update({session_path(s.id): session_document(s) for s in change.sessions.values()})
+        for path, doc in documents.items():
             blobs[path] = dumps(doc).encode("utf-8")
         meta = base.meta if base is not None else None
         if meta is not None and change.clock is not None and change.clock > meta.clock:
             meta = replace(meta, clock=change.clock)
         tree, ids = self.tree_with(base, blobs, meta)
-        # The next command usually reads what this one wrote: keep the documents it would parse.
-        for name, docs, limit in ((SESSION_DOCUMENTS, documents, KEPT_SESSIONS), (TASK_DOCUMENTS, task_docs, KEPT_TASKS)):
-            if docs and len(docs) <= limit:
-                replaced = [oid for oid in map(base.entry, docs) if oid] if base is not None else []
-                index.seed(self.repo, name, {ids[path]: (plain(doc),) for path, doc in docs.items()},
-                           replaces=replaced, limit=limit)
-        if base is not None and base._plan_keys_read and change.tasks and not any(p.startswith(TASKS_DIR) for p in change.blobs):
-            # Only a writer that read the plan keys (``plan sync``) pays for carrying them forward.
-            entries = {task_id: (ids[task_path(task_id)], (task.plan_key, task.deleted))
-                       if task.plan_key else None for task_id, task in change.tasks.items()}
-            index.advance(self.repo, index.PLAN_KEYS, base.tasks_tree(), self.repo.entry_id(tree, TASKS_DIR), entries)
         lines = [change.message, ""]
         lines.extend(f"{k}: {v}" for k, v in trailers.items() if v)
         parents = ([base.commit] if base and base.commit else []) + list(change.parents)
-        return self.repo.create_commit(tree, parents, "\n".join(lines) + "\n")
+        return self.repo.create_commit(tree, parents, "\n".join(lines) + "\n"), tree, documents, ids
 
     def transact(
         self,
@@ -350,14 +297,18 @@ class MemoryStore:
         fresh memory). Returns the change written (None: nothing to write) and the new commit.
         """
 
-        def attempt(current: str | None) -> tuple[str, str, tuple[Change, str]] | None:
+        def attempt(current: str | None) -> tuple[str, str, Written] | None:
             snapshot = self.load_commit(ref, current) if current else start()
             assert snapshot is not None
             change = build(snapshot)
             if change is None:
                 return None
-            commit = self.write_commit(snapshot, change, trailers)
-            return commit, change.message.splitlines()[0], (change, commit)
+            commit, tree, documents, ids = self.write_commit(snapshot, change, trailers)
+            return commit, change.message.splitlines()[0], Written(snapshot, change, commit, tree, documents, ids)
 
         written = update_ref(self.repo, ref, attempt)
-        return written if written is not None else (None, self.repo.ref_target(ref))
+        if written is None:
+            return None, self.repo.ref_target(ref)
+        if self.after_write is not None:
+            self.after_write(written)
+        return written.change, written.commit
