@@ -12,8 +12,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from gitmem.cli.main import main
+
+THOROUGH = os.environ.get("GITMEM_THOROUGH") == "1"
+"""Set by ``.ci/run`` for its second pass: property tests at their full example counts."""
+
+
+def examples(count: int) -> int:
+    """A property test's example count: in full when thorough, a fifth in the default run."""
+    return count if THOROUGH else max(10, count // 5)
+
+
+settings.register_profile("default-run", max_examples=examples(100))
+settings.load_profile("default-run")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every hypothesis test is also marked ``properties`` (``pytest -m properties``)."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.properties)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Result
+from conftest import Result, examples
 from gitmem.core import graph
 from gitmem.core.models import Status
 from gitmem.derived import board
@@ -61,7 +61,7 @@ def _row_for(tasks: dict[str, TaskSummary]) -> Callable[[str, bool], board.Row]:
     return lambda task_id, with_reasons: board.row_of(tasks[task_id], short[task_id], tasks if with_reasons else None)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(_graphs(), st.data(), st.integers(1, 4))
 def test_a_carried_board_is_the_first_rows_of_the_fresh_one(tasks: dict[str, TaskSummary], data: st.DataObject,
                                                            keep: int) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gitmem.core import edits
 from gitmem.core.errors import CorruptMemory
 from gitmem.core.models import Stamp
@@ -180,7 +181,7 @@ values = st.recursive(st.one_of(scalars, scalar_lists), _tables, max_leaves=20)
 documents = st.dictionaries(keys, values, max_size=6)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(documents)
 def test_round_trip_and_determinism(doc: dict[str, Any]) -> None:
     text = dumps(doc)

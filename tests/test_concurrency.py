@@ -10,11 +10,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from conftest import Result, git, memory_tip
 
 MEMORY = "refs/codex/branches/main"
 WRITERS = 8
 
+pytestmark = pytest.mark.slow  # stress: concurrent writers and claimers
 Cli = Callable[..., Result]
 
 # Runs `python -m gitmem ARGS` once BARRIER exists; imports are paid before, so every

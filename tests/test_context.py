@@ -109,7 +109,9 @@ def test_the_brief_is_the_longest_prefix_of_the_ranked_items_that_fits(initialis
     cli("session", "log", "a turn", "--follow-up", "check the parser")
     ws = Workspace.open(str(initialised))
     for budget in (120, 400, 900, 2500, 6000):
-        header, items, cut = context.gather(ws, cap=budget // 12 + 1)
+        header, streams, count, cut = context.gather(ws, cap=budget // 12 + 1)
+        items = [item for stream in streams for item in stream]
+        assert len(items) == count
         ranked = sorted(items, key=lambda i: -i.importance)
         fits = [k for k in range(len(ranked) + 1)
                 if len(context.render(header, ranked[:k], len(ranked) - k + cut)) <= budget]

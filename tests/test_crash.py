@@ -17,8 +17,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from conftest import Result, git
 
+pytestmark = pytest.mark.slow  # SIGKILL stress: hundreds of killed writers
 Cli = Callable[..., Result]
 WRITERS = 3
 MIN_KILLS = 50

@@ -14,9 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Result, plant
+from conftest import Result, examples, plant
 from gitmem.core.errors import GitmemError
 from gitmem.store import claims, notes, records, sessions
+
+pytestmark = pytest.mark.slow  # fuzz
 
 Cli = Callable[..., Result]
 
@@ -86,7 +88,7 @@ def test_valid_samples_decode(kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(DECODERS))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=300))
 def test_random_bytes(kind: str, data: bytes) -> None:
     only_clean_errors(kind, data)
@@ -94,7 +96,7 @@ def test_random_bytes(kind: str, data: bytes) -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(DECODERS))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_near_valid_toml(kind: str, data: st.DataObject) -> None:
     only_clean_errors(kind, data.draw(near_valid(kind)))

@@ -16,9 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gitmem.core.errors import GitmemError
 from gitmem.importers import beads, claude, codex, jsonl_tasks, taskmaster
 from gitmem.importers.records import Tally
+
+pytestmark = pytest.mark.slow  # fuzz
 
 READERS: dict[str, Callable[[Path, Tally], Any]] = {
     "codex": codex.read_rollout,
@@ -47,14 +50,14 @@ def run(name: str, tmp_path: Path, data: bytes) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(READERS))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=400))
 def test_random_bytes(name: str, tmp_path: Path, data: bytes) -> None:
     run(name, tmp_path, data)
 
 
 @pytest.mark.parametrize("name", sorted(READERS))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(json_values, max_size=6), cut=st.integers(0, 50))
 def test_near_valid_json_lines(name: str, tmp_path: Path, lines: list[Any], cut: int) -> None:
     text = "\n".join(json.dumps(line) for line in lines)

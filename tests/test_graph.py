@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Result, memory_tip
+from conftest import Result, examples, memory_tip
 from gitmem.core import edits
 from gitmem.core import graph as rules
 from gitmem.core.models import Status
@@ -221,7 +221,7 @@ def _graphs(draw: st.DrawFn) -> dict[str, TaskSummary]:
             for i in ids}
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(_graphs(), st.data())
 def test_an_advanced_overview_is_the_overview_or_nothing(tasks: dict[str, TaskSummary], data: st.DataObject) -> None:
     """Whatever a write changes, the overview carried forward equals the one computed afresh,
@@ -249,7 +249,7 @@ def test_an_advanced_overview_is_the_overview_or_nothing(tasks: dict[str, TaskSu
         assert found is not None
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(_graphs(), st.data())
 def test_carried_links_and_overview_are_the_fresh_ones_or_nothing(tasks: dict[str, TaskSummary],
                                                                   data: st.DataObject) -> None:

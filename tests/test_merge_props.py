@@ -10,6 +10,7 @@ from functools import reduce
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gitmem.core.edits import set_fields, visible_log
 from gitmem.core.merge import merge_task
 from gitmem.core.models import Stamp, Task
@@ -100,7 +101,7 @@ def _merge_all(tasks: list[Task]) -> Task:
     return reduce(merge_task, tasks)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(histories())
 def test_merge_is_a_join(replicas: list[Replica]) -> None:
     states = [r.task for r in replicas if r.task is not None]
@@ -115,7 +116,7 @@ def test_merge_is_a_join(replicas: list[Replica]) -> None:
         assert merge_task(merge_task(a, b), c) == merge_task(a, merge_task(b, c))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(histories())
 def test_nothing_is_lost(replicas: list[Replica]) -> None:
     states = [r.task for r in replicas if r.task is not None]
@@ -159,7 +160,7 @@ def _concurrently(draw: st.DrawFn, replica: Replica, ops: st.SearchStrategy[Op],
         replica.edit(op, draw(timestamps))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_one_sided_edit_wins(data: st.DataObject) -> None:
     a, b = data.draw(forked())
@@ -174,7 +175,7 @@ def test_one_sided_edit_wins(data: st.DataObject) -> None:
         assert merged.get(name) == a.task.get(name)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_one_sided_set_change_wins(data: st.DataObject) -> None:
     a, b = data.draw(forked())
@@ -191,7 +192,7 @@ def test_one_sided_set_change_wins(data: st.DataObject) -> None:
             assert (key in merged.members(name)) == (key in a.task.members(name))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.data())
 def test_terminal_status_beats_concurrent_non_terminal(data: st.DataObject) -> None:
     a, b = data.draw(forked())
@@ -210,7 +211,7 @@ def test_terminal_status_beats_concurrent_non_terminal(data: st.DataObject) -> N
         assert merged.get("status") == terminal
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.data())
 def test_concurrent_titles_converge_and_the_loser_is_logged(data: st.DataObject) -> None:
     a, b = data.draw(forked())
@@ -242,7 +243,7 @@ def test_concurrent_titles_converge_and_the_loser_is_logged(data: st.DataObject)
     assert lost in [e.text for e in later.log.values()]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.data())
 def test_deletion_with_a_concurrent_edit_is_undone(data: st.DataObject) -> None:
     a, b = data.draw(forked())

@@ -8,6 +8,7 @@ import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gitmem.core.errors import CorruptMemory
 from gitmem.core.merge import merge_task
 from gitmem.core.models import Claim, Meta, Stamp, Task
@@ -42,7 +43,7 @@ def edited_tasks(draw: st.DrawFn) -> Task:
     return task
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(edited_tasks())
 def test_task_round_trip(task: Task) -> None:
     _check(task)
@@ -63,7 +64,7 @@ def diverged(draw: st.DrawFn) -> tuple[Task, Task, Task]:
     return base, sides[0], sides[1]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(diverged())
 def test_merged_task_round_trip(tasks: tuple[Task, Task, Task]) -> None:
     _, a, b = tasks
@@ -73,7 +74,7 @@ def test_merged_task_round_trip(tasks: tuple[Task, Task, Task]) -> None:
     _check(merged)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(edited_tasks(), st.dictionaries(st.text(max_size=8).filter(lambda k: k not in task_document_keys()),
                                        st.one_of(st.text(max_size=8), st.integers(0, 9),
                                                  st.dictionaries(st.text(max_size=4), st.booleans(), max_size=2)),
@@ -97,7 +98,7 @@ def task_document_keys() -> set[str]:
 branches = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=30)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.builds(Meta, format=st.just(1), default_branch=branches, created_at=timestamps,
                  clock=st.integers(0, 2**62)))
 def test_meta_round_trip(meta: Meta) -> None:
@@ -107,7 +108,7 @@ def test_meta_round_trip(meta: Meta) -> None:
     assert schema.errors("meta", tomllib.loads(data.decode("utf-8"))) == []
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.builds(Claim, task=task_ids, agent=st.text(min_size=1, max_size=20).filter(str.strip) | st.just("cli"),
                  actor=actors, branch=branches, at=timestamps,
                  stamp=st.builds(Stamp, st.integers(0, 2**62), actors), release=st.booleans()))
@@ -157,7 +158,7 @@ def test_schemas_catch_damage() -> None:
 
 @given(st.integers(0, 10**9 - 1), st.text(max_size=30), st.text(max_size=30), st.integers(0, 10**18 - 1),
        st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True), st.integers(0, 9), max_size=2))
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 def test_meta_reads_as_tomllib_reads_it(version: int, branch: str, created: str, clock: int, extra: dict[str, int]) -> None:
     """The canonical meta form is read without TOML; whatever the bytes, the answer is tomllib's."""
     extra = {k: v for k, v in extra.items() if k not in ("format", "default_branch", "created_at", "clock")}

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gitmem.core.errors import InvalidInput
 from gitmem.core.models import Session, Stamp, Turn
 from gitmem.git.repo import Repo
@@ -308,7 +309,7 @@ def near_valid(draw: st.DrawFn) -> tuple[str, Any]:
     return fmt, doc if draw(st.integers(0, 29)) else draw(json_values)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(near_valid())
 def test_parse_and_schema_agree_on_near_valid_payloads(case: tuple[str, Any]) -> None:
     fmt, doc = case

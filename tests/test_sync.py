@@ -200,7 +200,7 @@ def random_edit(team: Team, clone: Path, rng: random.Random, known: list[str]) -
     no_traceback(result)
 
 
-@pytest.mark.parametrize("seed", [11, 23, 42, 57, 99])
+@pytest.mark.parametrize("seed", [42, *(pytest.param(s, marks=pytest.mark.slow) for s in (11, 23, 57, 99))])
 def test_three_clones_random_edits_converge(team: Team, seed: int) -> None:
     rng = random.Random(seed)
     first = team.clone("seed-init")
@@ -429,6 +429,7 @@ done
 """
 
 
+@pytest.mark.slow
 def test_twenty_pushes_racing_from_two_clones_lose_nothing(team: Team, tmp_path: Path) -> None:
     a, b = team.clone("a"), team.clone("b")
     procs = []

@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import examples
 from gitmem.core.models import Claim, Stamp
 from gitmem.store import claims, notes
 
@@ -40,7 +41,7 @@ def merge_claims(a: frozenset[Claim], b: frozenset[Claim]) -> frozenset[Claim]:
     return frozenset(decoded)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(replicas)
 def test_claim_merge_is_a_join_in_bytes_and_holder(sides: list[frozenset[Claim]]) -> None:
     results = set()
@@ -56,7 +57,7 @@ def test_claim_merge_is_a_join_in_bytes_and_holder(sides: list[frozenset[Claim]]
     assert len(holders) == 1
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(events, min_size=1, max_size=8))
 def test_encoded_claims_do_not_depend_on_event_order(found: list[Claim]) -> None:
     assert claims.encode_events(TASK, found) == claims.encode_events(TASK, list(reversed(found)))
@@ -72,7 +73,7 @@ note_sides = st.lists(st.dictionaries(st.sampled_from(["s-1", "s-2", "s-3"]), di
                       min_size=3, max_size=3)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(note_sides)
 def test_note_merge_is_a_join_in_bytes(sides: list[dict[str, dict[str, Any]]]) -> None:
     results = set()

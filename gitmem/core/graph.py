@@ -12,7 +12,8 @@ from gitmem.core.errors import AmbiguousId, CycleError, UnknownId
 from gitmem.core.models import Status
 from gitmem.core.text import flat, random_base32
 
-_ID_CHARS = re.compile(r"^[a-z2-7]*$")
+# Patterns as strings: ``re`` compiles each on first use, and a command that needs none pays nothing.
+_ID_CHARS = r"^[a-z2-7]*$"
 
 
 class TaskView(Protocol):
@@ -52,7 +53,7 @@ def resolve(ids: Iterable[str], given: str) -> str:
     text = given.strip().lower()
     if not text.startswith(ID_PREFIX):
         text = ID_PREFIX + text
-    if len(text) <= len(ID_PREFIX) or not _ID_CHARS.match(text[len(ID_PREFIX) :]):
+    if len(text) <= len(ID_PREFIX) or not re.match(_ID_CHARS, text[len(ID_PREFIX) :]):
         raise UnknownId(f"not a task id: {given!r}", hint="task ids look like t-4kq9z2ab7m; see 'git codex tasks list'")
     matches = sorted(i for i in ids if i.startswith(text))
     if not matches:

@@ -9,7 +9,8 @@ from gitmem.core.constants import MAX_LABEL, MAX_TEXT, MAX_TITLE
 from gitmem.core.errors import InvalidInput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_LABEL = re.compile(r"^[^\x00-\x20\x7f-\x9f,]+$")
+# Patterns as strings: ``re`` compiles each on first use, and a command that needs none pays nothing.
+_LABEL = r"^[^\x00-\x20\x7f-\x9f,]+$"
 _AGENT = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -57,7 +58,7 @@ def title(value: str) -> str:
 
 
 def label(name: str, value: str) -> str:
-    if not value or len(value) > MAX_LABEL or not _LABEL.match(value) or not _encodable(value):
+    if not value or len(value) > MAX_LABEL or not re.match(_LABEL, value) or not _encodable(value):
         raise InvalidInput(
             f"{name} {value!r} is not valid",
             hint=f"use 1-{MAX_LABEL} characters without spaces, commas or control characters",
@@ -81,12 +82,12 @@ def priority(value: int) -> int:
     return value
 
 
-_BAD_BRANCH = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|^[-/.]|[/.]$|\.lock$|//")
+_BAD_BRANCH = r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|^[-/.]|[/.]$|\.lock$|//"
 
 
 def branch_name(value: str) -> str:
     """A branch name as git accepts it (``git check-ref-format --branch``), checked without git."""
-    if not value or len(value) > 250 or _BAD_BRANCH.search(value) or value == "@":
+    if not value or len(value) > 250 or re.search(_BAD_BRANCH, value) or value == "@":
         raise InvalidInput(f"{value!r} is not a valid branch name", hint="see 'git check-ref-format --help'")
     if not value.isprintable():
         # Undecodable bytes (surrogates from a non-UTF-8 argv), bidi and other format characters:

@@ -3,7 +3,7 @@
 A summary holds what lists, ``next``, ``status`` and ``context`` need. The cache maps
 task id -> (blob id, summary) and remembers the ``tasks/`` tree it describes: when the
 tree is unchanged nothing is listed; when it changed only new blobs are decoded. It is a
-hint, never trusted: a file that is not exactly as gitmem wrote it (its SHA-1 is checked) is
+hint, never trusted: a file that is not exactly as gitmem wrote it (its CRC-32 seal, ``sealed``) is
 ignored and rebuilt, and an entry is used only when its blob id matches the tree being
 read. ``marshal`` holds plain data only.
 """

@@ -13,9 +13,10 @@ from gitmem.engine.workspace import Workspace
 from gitmem.store import local
 from gitmem.store.refnames import memory_ref, remote_memory_ref
 
-_CREATED = re.compile(r"^branch: Created from (.+)$")
-_MOVED = re.compile(r"^checkout: moving from (.+) to (.+)$")
-_RENAMED = re.compile(r"^Branch: renamed refs/heads/(.+) to refs/heads/(.+)$")
+# Patterns as strings: ``re`` compiles each on first use, and a command that needs none pays nothing.
+_CREATED = r"^branch: Created from (.+)$"
+_MOVED = r"^checkout: moving from (.+) to (.+)$"
+_RENAMED = r"^Branch: renamed refs/heads/(.+) to refs/heads/(.+)$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +64,13 @@ def fork_source(ws: Workspace, branch: str) -> Source | None:
     """The branch's start point's memory, else the previous branch's, else the default's."""
     repo = ws.repo
     log = repo.reflog(f"refs/heads/{branch}")
-    created = _CREATED.match(log[-1][0]) if log else None
+    created = re.match(_CREATED, log[-1][0]) if log else None
     if created and created.group(1) != "HEAD":
         found = memory_of(ws, created.group(1))
         if found:
             return found
     for message, _ in repo.reflog("HEAD"):
-        moved = _MOVED.match(message)
+        moved = re.match(_MOVED, message)
         if moved and moved.group(2) == branch and moved.group(1) != branch:
             found = memory_of(ws, moved.group(1))
             if found:
@@ -83,7 +84,7 @@ def fork_source(ws: Workspace, branch: str) -> Source | None:
 def renamed_from(ws: Workspace, branch: str) -> str | None:
     """The old name, when ``branch`` was made by ``git branch -m OLD branch``."""
     for message, _ in ws.repo.reflog(f"refs/heads/{branch}"):
-        renamed = _RENAMED.match(message)
+        renamed = re.match(_RENAMED, message)
         if renamed and renamed.group(2) == branch:
             return renamed.group(1)
     return None
@@ -127,7 +128,7 @@ def ensure_memory(ws: Workspace) -> list[str]:
         birth, legacy = _birth(ws, branch)
         if not record or not birth or record.get("birth") == birth:
             return done
-        if record.get("birth") == legacy or not _CREATED.match(birth.partition(" ")[2]):
+        if record.get("birth") == legacy or not re.match(_CREATED, birth.partition(" ")[2]):
             # Recorded without its time, or the reflog was expired or rewritten, not the
             # branch recreated: just re-record.
             forks[branch] = {**record, "birth": birth}

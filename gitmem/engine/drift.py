@@ -21,7 +21,8 @@ from gitmem.store.refnames import remote_memory_ref
 if TYPE_CHECKING:
     from gitmem.engine.branches import Source
 
-_MERGE_MESSAGE = re.compile(r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'")
+# Patterns as strings: ``re`` compiles each on first use, and a command that needs none pays nothing.
+_MERGE_MESSAGE = r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'"
 
 
 @dataclass
@@ -87,7 +88,7 @@ def classify(ws: Workspace, seen: dict[str, str]) -> str:
     return "diverged"
 
 
-_FAST_FORWARD = re.compile(r"merge (.+): Fast-forward")
+_FAST_FORWARD = r"merge (.+): Fast-forward"
 FAST_FORWARD_LOOKBACK = 50
 """Reflog entries of the branch read back to the last head seen."""
 
@@ -99,7 +100,7 @@ def merged_branch(ws: Workspace, parent: str, message: str) -> Source | None:
     found = branches.memory_at(ws, parent)
     if found:
         return found
-    named = _MERGE_MESSAGE.match(message)
+    named = re.match(_MERGE_MESSAGE, message)
     return branches.memory_of(ws, named.group(1)) if named else None
 
 
@@ -135,7 +136,7 @@ def fold_fast_forwards(ws: Workspace, old: str) -> list[str]:
     for message, target in ws.repo.reflog(f"refs/heads/{ws.branch}")[:FAST_FORWARD_LOOKBACK]:
         if target == old:
             break
-        named = _FAST_FORWARD.fullmatch(message.strip())
+        named = re.fullmatch(_FAST_FORWARD, message.strip())
         if named is not None and named.group(1) in local:
             done.extend(_fold(ws, branches.memory_of(ws, named.group(1)), ", fast-forward"))
     return done

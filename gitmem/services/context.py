@@ -8,9 +8,9 @@ were left out. The header and footer always fit: they are cut last.
 
 from __future__ import annotations
 
-import re
+import heapq
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
@@ -37,6 +37,8 @@ class Item:
     line: str | Callable[[], str]
     importance: float
     data: dict[str, Any] = field(default_factory=dict)
+    place: tuple[int, int] = (0, 0)
+    """(section, position in it): the order items are shown in."""
 
     @property
     def text(self) -> str:
@@ -54,16 +56,18 @@ class Brief:
     budget: int
 
 
-_STAMP = re.compile(r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)Z")
 
 
 def epoch(stamp: str) -> int | None:
     """Seconds since 1970 of a stored stamp (exactly ``YYYY-MM-DDTHH:MM:SSZ``), else None.
-    Computed by hand (days from the civil date): ``datetime`` costs a millisecond to import."""
-    found = _STAMP.fullmatch(stamp)
-    if found is None:
+    Computed by hand (days from the civil date), checked by hand (a regex costs more to
+    compile than a brief takes to read)."""
+    parts = (stamp[0:4], stamp[5:7], stamp[8:10], stamp[11:13], stamp[14:16], stamp[17:19])
+    if len(stamp) != 20 or stamp[4::3] != "--T::Z" or not all(p.isascii() and p.isdigit() for p in parts):
         return None
-    year, month, day, hour, minute, second = map(int, found.groups())
+    year, month, day, hour, minute, second = map(int, parts)
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 59):
+        return None
     year -= month <= 2
     era = year // 400
     day_of_era = (year - era * 400) * 365 + (year - era * 400) // 4 - (year - era * 400) // 100 \
@@ -165,37 +169,43 @@ def _line(row: Row, extra: str = "") -> str:
     return f"- `{row.short}` {title}{extra}"
 
 
-def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Item], int]:
-    """The header, the candidate items (at most ``cap`` per list) and how many lists cut."""
+def _rows(section: int, rows: tuple[Row, ...], line: Callable[..., str], rank: Callable[[int], float],
+          *args: object) -> Iterator[Item]:
+    """A list's items in decreasing importance, each made (and its line formatted) when reached."""
+    name = _SECTIONS[section]
+    for n, r in enumerate(rows):
+        yield Item(name, partial(line, r, *args), rank(n), {"id": r.id}, (section, n))
+
+
+def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Iterator[Item]], int, int]:
+    """The header, the candidate items as one stream per section (each in decreasing
+    importance, at most ``cap`` per list), how many candidates there are, and how many the
+    lists cut."""
     snap = ws.require_snapshot()
     found = _board(ws, snap, cap)
     now = time.time()
-    items: list[Item] = []
     cut = sum(max(0, total - cap) for total in found.totals)
-    for n, r in enumerate(found.doing[:cap]):
-        items.append(Item("In progress", partial(_doing_line, r, now), 100 - n, {"id": r.id}))
-    for n, r in enumerate(found.ready[:cap]):
-        items.append(Item("Ready next", partial(_ready_line, r), _rank(n, 80, 30), {"id": r.id}))
-    for n, r in enumerate(found.blocked[:cap]):
-        items.append(Item("Blocked", partial(_blocked_line, r), _rank(n, 50, 20), {"id": r.id}))
+    doing, ready, blocked = found.doing[:cap], found.ready[:cap], found.blocked[:cap]
     sessions = recent_sessions(snap)
-    n = 0
-    for s in sessions:
-        for at, text in s.follow_ups:
-            items.append(Item("Open follow-ups", f"- {flat(text)[:200]} ({age(at, now)})", 60 - n / 100, {"session": s.id}))
-            n += 1
+    follow_ups = [Item(_SECTIONS[3], f"- {flat(text)[:200]} ({age(at, now)})", 60 - n / 100, {"session": s.id}, (3, n))
+                  for n, (s, (at, text)) in enumerate((s, f) for s in sessions for f in s.follow_ups)]
+    last: list[Item] = []
     if sessions:
-        last = sessions[0]
-        state = "open" if last.ended_at is None else f"ended {age(last.ended_at, now)}"
-        text = flat(last.summary)[:400] or "no turns logged yet"
-        items.append(Item("Last session", f"- {last.agent}, {state}: {text}", 90, {"session": last.id}))
+        first = sessions[0]
+        state = "open" if first.ended_at is None else f"ended {age(first.ended_at, now)}"
+        text = flat(first.summary)[:400] or "no turns logged yet"
+        last.append(Item(_SECTIONS[4], f"- {first.agent}, {state}: {text}", 90, {"session": first.id}, (4, 0)))
+    streams = [_rows(0, doing, _doing_line, lambda n: 100 - n, now),
+               _rows(1, ready, _ready_line, lambda n: _rank(n, 80, 30)),
+               _rows(2, blocked, _blocked_line, lambda n: _rank(n, 50, 20)), iter(follow_ups), iter(last)]
     tip = ws.repo.ref_target(ws.ref)
     memory_age = age(found.last_update, now) if found.last_update else "never"
     where = f"{ws.branch} (detached HEAD: last branch's memory)" if ws.detached else ws.branch
     header = (f"# Project memory: {where}\n"
               f"memory {tip[:12] if tip else 'not forked yet'}; last task change {memory_age}; "
               f"{found.live} tasks, {found.done} done\n")
-    return header, items, cut
+    count = len(doing) + len(ready) + len(blocked) + len(follow_ups) + len(last)
+    return header, streams, count, cut
 
 
 def render(header: str, items: list[Item], omitted: int) -> str:
@@ -212,18 +222,22 @@ def render(header: str, items: list[Item], omitted: int) -> str:
 def brief(ws: Workspace, budget: int = DEFAULT_BUDGET) -> Brief:
     """The brief, fitted to ``budget`` characters by dropping the least important items."""
     # No item is shorter than ~12 characters, so more than budget/12 per list cannot fit.
-    header, items, cut = gather(ws, cap=budget // 12 + 1)
-    ranked = sorted(items, key=lambda i: -i.importance)
+    header, streams, count, cut = gather(ws, cap=budget // 12 + 1)
 
     def size(keep: int) -> int:
-        return len(render(header, ranked[:keep], len(ranked) - keep + cut))
+        return len(render(header, ranked[:keep], count - keep + cut))
 
     # Every item kept takes its line and a line break: past the first items whose lines alone
-    # exceed the budget, no more can be kept (and their lines are never formatted).
-    high, used = 0, 0
-    while high < len(ranked) and used <= budget:
-        used += len(ranked[high].text) + 1
-        high += 1
+    # exceed the budget, no more can be kept (and those past them are never even made). The
+    # streams merge as a stable sort by importance would order them.
+    ranked: list[Item] = []
+    used = 0
+    for item in heapq.merge(*streams, key=lambda i: -i.importance):
+        if used > budget:
+            break
+        ranked.append(item)
+        used += len(item.text) + 1
+    high = len(ranked)
     # The length grows with every item kept, so the most that fit is found by bisection.
     low = 0
     while low < high:
@@ -232,7 +246,7 @@ def brief(ws: Workspace, budget: int = DEFAULT_BUDGET) -> Brief:
             low = middle
         else:
             high = middle - 1
-    kept, omitted = ranked[:low], len(ranked) - low + cut
+    kept, omitted = ranked[:low], count - low + cut
     text = render(header, kept, omitted)
     if len(text) > budget:
         # Not even the header fits: cut it, keep the count of what was left out.
@@ -240,5 +254,4 @@ def brief(ws: Workspace, budget: int = DEFAULT_BUDGET) -> Brief:
         room = budget - len(footer)
         text = (header[: room - 2] + "…\n" if room > 2 else "") + footer
         text = text[: budget - 1] + "\n"
-    order = {id(i): n for n, i in enumerate(items)}
-    return Brief(text, header, sorted(kept, key=lambda i: order[id(i)]), omitted, budget)
+    return Brief(text, header, sorted(kept, key=lambda i: i.place), omitted, budget)

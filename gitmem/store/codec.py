@@ -14,9 +14,10 @@ from typing import Any
 
 from gitmem.core.errors import CORRUPT_HINT, CorruptMemory
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")  # \Z: "$" would accept a trailing newline
+# Patterns as strings: ``re`` compiles each on first use, and a command that needs none pays nothing.
+_BARE_KEY = r"^[A-Za-z0-9_-]+\Z"  # \Z: "$" would accept a trailing newline
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+_NEEDS_ESCAPE = r'["\\\x00-\x1f\x7f]'
 _MAPPINGS = (dict, Mapping)
 """What the emitter takes for a table: dict first, a C check, where Mapping's goes through the ABC."""
 
@@ -28,7 +29,7 @@ def _escape_char(match: re.Match[str]) -> str:
 
 def quote(text: str) -> str:
     """A TOML basic string for ``text``."""
-    return '"' + _NEEDS_ESCAPE.sub(_escape_char, text) + '"'
+    return '"' + re.sub(_NEEDS_ESCAPE, _escape_char, text) + '"'
 
 
 _KEYS: dict[str, str] = {}
@@ -38,7 +39,7 @@ _KEYS: dict[str, str] = {}
 def key(name: str) -> str:
     found = _KEYS.get(name)
     if found is None:
-        found = name if _BARE_KEY.match(name) else quote(name)
+        found = name if re.match(_BARE_KEY, name) else quote(name)
         if len(_KEYS) < 4096:  # a bound for the long-running MCP server
             _KEYS[name] = found
     return found
