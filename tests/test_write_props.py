@@ -58,7 +58,7 @@ def run_step(repo: Path, tasks: list[str], n: int, kind: str, value: object) -> 
         plan = {"plan": [{"step": s, "status": st_} for s, st_ in value]}
         codex(repo, "plan", "sync", "--format", "codex", input=json.dumps(plan))
     elif kind == "add":
-        if made := codex(repo, "tasks", "add", str(value)).strip():
+        if made := codex(repo, "tasks", "add", "--", str(value)).strip():  # "--": a title may start with "-"
             tasks.append(made)
     elif kind == "edit" and task:
         codex(repo, "tasks", "edit", task, "--title", str(value), "--add-label", "x")
@@ -76,7 +76,7 @@ def run_step(repo: Path, tasks: list[str], n: int, kind: str, value: object) -> 
         other = codex(repo, "tasks", "add", "prerequisite").strip()
         codex(repo, "tasks", "dep", "add", task, "--on", other)
     elif kind == "log":
-        codex(repo, "session", "log", str(value), "--action", "pytest", "--follow-up", str(value))
+        codex(repo, "session", "log", "--action", "pytest", "--follow-up", str(value), "--", str(value))
     elif kind == "end":
         codex(repo, "session", "end", "--summary", str(value))
     elif kind == "import":
