@@ -390,6 +390,40 @@ def test_rebase_that_drops_a_commit_marks_its_evidence_orphaned_within_the_schem
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
 
 
+def test_rebase_i_never_orphans_evidence_on_commits_it_kept(project: Path) -> None:
+    """``rebase -i`` leaves the picks before the first edited commit as they are (post-rewrite
+    does not list them): their evidence stays live, through this rebase and the next, and
+    only the commit the todo list dropped is orphaned."""
+    import os
+    import subprocess
+
+    git(project, "switch", "-q", "-c", "feature")
+    task = codex(project, "tasks", "add", "Three commits").strip()
+    first, second = commit(project, "one.txt"), commit(project, "two.txt")
+    third = commit(project, "three.txt")
+    codex(project, "tasks", "complete", task, "--evidence", first, "--evidence", second, "--evidence", third)
+
+    def rebase(*args: str, drop: str | None = None) -> None:
+        editor = f"sed -i -e '/change {drop}/s/^pick/drop/'" if drop else "true"
+        env = {**os.environ, "GIT_SEQUENCE_EDITOR": editor, "GIT_EDITOR": "true"}
+        done = subprocess.run(["git", "rebase", "-q", "-i", *args], cwd=project, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    def evidence() -> dict[str, bool]:
+        shown = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]["evidence"]
+        return {e["commit"]: bool(e.get("orphaned")) for e in shown}
+
+    rebase("main", drop="two.txt")  # one.txt's commit is kept as it is; three.txt's is rewritten
+    assert git(project, "rev-parse", "HEAD~1").strip() == first
+    rewritten = git(project, "rev-parse", "HEAD").strip()
+    assert evidence() == {first: False, second: True, rewritten: False}
+    rebase("--force-rebase", "main")  # every commit rewritten: the live ones follow, none is flagged
+    live = git(project, "rev-list", "main..HEAD").split()
+    found = evidence()
+    assert found.pop(second) is True
+    assert found == dict.fromkeys(live, False)
+
+
 @pytest.mark.parametrize("hooks", ["hooks", "lazily"])
 def test_fast_forward_merge_folds_branch_memory_into_the_target(project: Path, hooks: str) -> None:
     """git's default merge (and what a fast-forward pull does) folds the branch's memory too."""
@@ -418,3 +452,19 @@ def test_branch_recreated_from_the_same_commit_is_forked_again(project: Path) ->
     git(project, "switch", "-q", "-c", "topic")
     assert "Old topic work" not in titles(project)
     assert "refs/codex/backups/" in git(project, "for-each-ref", "--format=%(refname)", "refs/codex/backups")
+
+
+def test_an_orphaned_flag_on_a_commit_back_in_the_history_is_cleared_by_the_next_remap() -> None:
+    """Memory written before the flag was fixed may hold it on live commits: a remap clears it."""
+    from gitmem.core import edits
+    from gitmem.core.models import Stamp
+    from gitmem.engine.rewrite import remap_task
+
+    live, gone = "a" * 40, "b" * 40
+    task = edits.new_task("t-aaaaaaaaaa", "Flagged", stamp=Stamp(1, "x"), now="2026-12-03T00:00:00Z")
+    for commit in (live, gone):
+        task = edits.add_element(task, "evidence", commit, stamp=Stamp(2, "x"), now="2026-12-03T00:00:00Z",
+                                 value={"commit": commit, "orphaned": True})
+    remapped = remap_task(task, {}, set(), stamp=Stamp(3, "x"), now="2026-12-03T00:00:01Z", live=lambda c: c == live)
+    flags = {k: bool(remapped.sets["evidence"][k].value.get("orphaned")) for k in remapped.members("evidence")}
+    assert flags == {live: False, gone: True}

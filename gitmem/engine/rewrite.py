@@ -9,7 +9,7 @@ marked orphaned, never deleted. ``aliases.toml`` keeps old -> new so old ids res
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gitmem.core import edits
@@ -68,8 +68,10 @@ def dropped_commits(ws: Workspace, state: RebaseState, mapping: Mapping[str, str
     base = repo.merge_base(state.orig_head, state.onto)
     if base is None:
         return {}, set()
+    head = repo.head_commit()
     old = [c.id for c in repo.commits_between(base, state.orig_head) if len(c.parents) < 2]
-    dropped = [c for c in old if c not in mapping]
+    # A pick ``rebase -i`` kept as it was is not listed as rewritten, yet still in the history.
+    dropped = [c for c in old if c not in mapping and not (head and repo.is_ancestor(c, head))]
     if not dropped:
         return {}, set()
     upstream = [c.id for c in repo.commits_between(base, state.onto)]
@@ -80,16 +82,24 @@ def dropped_commits(ws: Workspace, state: RebaseState, mapping: Mapping[str, str
     return matched, {c for c in dropped if c not in matched}
 
 
-def remap_task(task: Task, mapping: Mapping[str, str], orphans: set[str], *, stamp: Stamp, now: str) -> Task:
+def remap_task(task: Task, mapping: Mapping[str, str], orphans: set[str], *, stamp: Stamp, now: str,
+               live: Callable[[str], bool] = lambda _: False) -> Task:
+    """``task`` with its evidence and target commit remapped; evidence on ``orphans`` flagged,
+    and a flag on a commit that is ``live`` (in the history again) cleared."""
     updated = task
     for key in task.members("evidence"):
         element = task.sets["evidence"][key]
         value = dict(element.value or {"commit": key})
-        if key in mapping:
+        if value.get("orphaned") and key not in mapping and live(key):
+            updated = edits.add_element(updated, "evidence", key, stamp=stamp, now=now,
+                                        value={k: v for k, v in value.items() if k != "orphaned"})
+        elif key in mapping:
             new = mapping[key]
             updated = edits.remove_element(updated, "evidence", key, stamp=stamp, now=now)
+            # The new commit exists: whatever flagged the old one no longer holds.
+            unflagged = {k: v for k, v in value.items() if k != "orphaned"}
             updated = edits.add_element(updated, "evidence", new, stamp=stamp, now=now,
-                                        value={**value, "commit": new})
+                                        value={**unflagged, "commit": new})
         elif key in orphans and not value.get("orphaned"):
             updated = edits.add_element(updated, "evidence", key, stamp=stamp, now=now,
                                         value={**value, "orphaned": True})
@@ -102,6 +112,10 @@ def remap_task(task: Task, mapping: Mapping[str, str], orphans: set[str], *, sta
 def remap_memory(ws: Workspace, mapping: Mapping[str, str], orphans: set[str]) -> int:
     """One memory commit remapping evidence, target commits, session heads and aliases."""
     changed_count: list[int] = []
+    head = ws.repo.head_commit()
+
+    def live(commit: str) -> bool:
+        return head is not None and ws.repo.has_object(commit) and ws.repo.is_ancestor(commit, head)
 
     def build(snap: Snapshot) -> Change | None:
         stamp = snap.stamp(ws.actor)
@@ -110,7 +124,7 @@ def remap_memory(ws: Workspace, mapping: Mapping[str, str], orphans: set[str]) -
         for task_id, task in snap.tasks().items():
             if task.deleted:
                 continue  # any write would undo the deletion; a tombstone's commit ids can stay
-            updated = remap_task(task, mapping, orphans, stamp=stamp, now=now)
+            updated = remap_task(task, mapping, orphans, stamp=stamp, now=now, live=live)
             if updated != task:
                 tasks[task_id] = updated
         blobs: dict[str, bytes | None] = {}
