@@ -468,3 +468,26 @@ def test_an_orphaned_flag_on_a_commit_back_in_the_history_is_cleared_by_the_next
     remapped = remap_task(task, {}, set(), stamp=Stamp(3, "x"), now="2026-12-03T00:00:01Z", live=lambda c: c == live)
     flags = {k: bool(remapped.sets["evidence"][k].value.get("orphaned")) for k in remapped.members("evidence")}
     assert flags == {live: False, gone: True}
+
+
+def test_a_new_branch_without_commits_is_not_offered_for_merging(project: Path) -> None:
+    """Its work is unfinished and its code is not in the roadmap's branch: no hint to fold it."""
+    git(project, "switch", "-q", "-c", "idea")
+    codex(project, "tasks", "add", "Half an idea")
+    git(project, "switch", "-q", "main")
+    status = json.loads(codex(project, "status", "--json"))
+    assert status["unmerged_memories"] == []
+    assert "hint" not in codex(project, "status")
+
+
+def test_branch_option_on_a_read_leaves_the_worktree_seen_point_alone(project: Path) -> None:
+    """``--branch NAME`` reads NAME's memory; the next plain command reports no switch."""
+    git(project, "switch", "-q", "-c", "other")
+    codex(project, "tasks", "add", "Other's task")
+    git(project, "switch", "-q", "main")
+    assert json.loads(codex(project, "status", "--json"))["drift"] in ("none", "branch-switch")
+    assert json.loads(codex(project, "status", "--json"))["drift"] == "none"
+    assert "Other's task" in json.dumps(json.loads(codex(project, "--branch", "other", "tasks", "list", "--json")))
+    after = run_git_codex(project, "status", "--json")
+    assert json.loads(after.stdout)["drift"] == "none", after.stderr
+    assert "switch" not in after.stderr

@@ -166,6 +166,8 @@ def fold_upstream(ws: Workspace) -> list[str]:
 def check(ws: Workspace) -> Drift:
     """Classify drift and apply the automatic reconciliations; records an event if any."""
     seen = read_seen(ws)
+    if ws.elsewhere:  # --branch: this worktree's seen point is the checked-out branch's
+        return Drift("none", ws.branch, ws.head, seen.get("branch"), seen.get("head"))
     kind = classify(ws, seen)
     drift = Drift(kind, ws.branch, ws.head, seen.get("branch"), seen.get("head"))
     if not ws.initialised or not ws.enabled:

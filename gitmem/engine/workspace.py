@@ -53,6 +53,9 @@ class Workspace:
     """Detached HEAD with no branch seen before: memory is read, never written."""
     drift: str = "none"
     """The drift kind found when the command started (set by the command layer)."""
+    elsewhere: bool = False
+    """``--branch`` named another branch than the checked-out one: this worktree's drift (and
+    its seen point) belong to the checked-out branch and are left alone."""
     _fresh_actors: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -70,6 +73,7 @@ class Workspace:
         last = cls._last_branch(repo) if detached else None
         # A fresh detached checkout (CI, a new worktree) reads the roadmap but must not write it.
         read_only = detached and last is None
+        elsewhere = branch is not None and current is not None and branch != current
         if branch is None:
             branch = current or last or default
         if not repo.config_bool("codex.branchMemory", True):
@@ -84,6 +88,7 @@ class Workspace:
             default_branch=default,
             head=head,
             read_only=read_only,
+            elsewhere=elsewhere,
         )
 
     @staticmethod

@@ -40,10 +40,18 @@ def unmerged_memories(ws: Workspace) -> list[str]:
         if branch is None or branch in (ws.default_branch, ws.branch) or repo.is_ancestor(tip, roadmap):
             continue
         code = repo.ref_target(f"refs/heads/{branch}")
+        if code is not None and _no_commits_yet(ws, branch, code):
+            continue  # a new branch's unfinished work: its code is not in the default branch
         if code is None or (default_tip is not None and (repo.is_ancestor(code, default_tip)
                                                          or squash_merged(ws, default_tip, code))):
             found.append(branch)
     return found
+
+
+def _no_commits_yet(ws: Workspace, branch: str, code: str) -> bool:
+    """Whether ``branch`` still points where it was created (its reflog's first entry)."""
+    start = ws.repo.reflog_start(f"refs/heads/{branch}")
+    return start is not None and start[1] == code and len(ws.repo.reflog(f"refs/heads/{branch}")) == 1
 
 
 def squash_merged(ws: Workspace, base: str, branch_tip: str) -> bool:
