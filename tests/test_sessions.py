@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,28 @@ def test_the_open_session_is_kept_parsed_exactly_as_stored(initialised: Path, cl
     cli("session", "log", "Third turn")
     shown = cli("session", "show", "--json").json()
     assert [t["summary"] for t in shown["session"]["turns"]] == ["First turn", "Third turn"]
+
+
+def test_the_readme_agent_flow_is_one_session_that_ends_with_its_summary(initialised: Path) -> None:
+    """The commands README.md gives for an agent's session, run as a shell runs them."""
+    import os
+    import re
+    import shutil
+
+    import pytest
+
+    bin_dir = Path(sys.executable).parent
+    if not (bin_dir / "git-codex").exists():
+        pytest.skip("git-codex is not installed beside this Python (pip install -e .)")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"An agent's session[^\n]*\n\n```sh\n(.*?)```", readme, re.S)
+    assert block is not None, "README.md lost its agent flow"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("GITMEM_AGENT", None)
+    done = subprocess.run(["bash", "-e", "-c", block.group(1)], cwd=initialised, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert shutil.which("git", path=env["PATH"])
+    sessions = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+    assert [(s["agent"], s["ended_at"] is not None) for s in sessions] == [("codex", True)], sessions
+    brief = run_git_codex(initialised, "context").stdout
+    assert "Parser fixed; docs pending" in brief and "no turns logged yet" not in brief

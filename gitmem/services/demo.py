@@ -95,13 +95,14 @@ _PLAN = ('{"explanation": "Parser first", "plan": [{"step": "Tokenise the input"
 
 def _agents() -> list[Step]:
     return [
-        Step(("session", "log", "Sketched the grammar", "--action", "pytest -q", "--follow-up", "Handle unicode identifiers"),
+        Step(("session", "log", "Sketched the grammar", "--action", "pytest -q", "--follow-up", "Handle unicode identifiers",
+              "--agent", "codex"),
              say="An agent logs each turn: a summary, what it ran, what is left to do."),
         Step(("plan.json", _PLAN), program="file", say="An agent's plan (Codex update_plan; Claude TodoWrite works too) ..."),
-        Step(("plan", "sync", "plan.json"), say="... mirrored into tasks. Sending the same plan again writes nothing."),
-        Step(("plan", "sync", "plan.json")),
-        Step(("context", "--budget", "1200"), say="The brief an agent reads at the start of its next session."),
-        Step(("session", "end", "--summary", "Grammar sketched; tree builder under way"),
+        Step(("plan", "sync", "plan.json", "--agent", "codex"), say="... mirrored into tasks. Sending the same plan again writes nothing."),
+        Step(("plan", "sync", "plan.json", "--agent", "codex")),
+        Step(("context", "--budget", "1200", "--agent", "codex"), say="The brief an agent reads at the start of its next session."),
+        Step(("session", "end", "--summary", "Grammar sketched; tree builder under way", "--agent", "codex"),
              say="Ending the session notes its digest on the commit it produced."),
         Step(("log", "--notes=codex", "-1", "--format=%h %s%n%N"), program="git"),
     ]
