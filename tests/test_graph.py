@@ -306,3 +306,24 @@ def test_links_are_read_only_for_a_task_done_or_reopened() -> None:
     assert asked == []
     found = carry.advanced(kept, {first: old}, {first: old._replace(status_value="completed")}, links, tasks.get)
     assert asked == [True] and found is not None and found[0].ready == [second]
+
+
+def test_epics_show_their_children_and_the_graph_draws_the_parent_edges(initialised: Path, cli: Cli) -> None:
+    epic = cli("tasks", "add", "Release 1.0", "--kind", "epic").out.strip()
+    parts = [cli("tasks", "add", title, "--parent", epic).out.strip() for title in ("Docs", "Packaging")]
+    gone = cli("tasks", "add", "Dropped idea", "--parent", epic).out.strip()
+    cli("tasks", "rm", gone)
+    shown = cli("tasks", "show", epic, "--json").json()["task"]
+    assert shown["children"] == sorted(parts)
+    text = cli("tasks", "show", epic).out
+    assert "children:" in text and all(cli("tasks", "show", p, "--json").json()["task"]["short_id"] in text for p in parts)
+    assert cli("tasks", "show", parts[0], "--json").json()["task"]["children"] == []
+    dot = graph(cli, "dot")
+    for part in parts:
+        assert f'  "{epic}" -> "{part}" [style=dashed, arrowhead=none];' in dot.splitlines()
+    assert gone not in dot
+    mermaid = graph(cli, "mermaid").splitlines()
+    assert all(f"  {epic.replace('-', '_')} -.- {p.replace('-', '_')}" in mermaid for p in parts)
+    short = {t["id"]: t["short_id"] for t in cli("tasks", "list", "--json").json()["tasks"]}
+    members = [line for line in graph(cli, "text").splitlines() if "Docs" in line or "Packaging" in line]
+    assert len(members) == 2 and all(f"(part of {short[epic]})" in line for line in members)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import click
 
@@ -31,8 +31,8 @@ def task_row(task: TaskView, short: Mapping[str, str]) -> list[str]:
     return [short.get(task.id, task.id), task.status.value, f"P{task.priority}", flat(task.title)]
 
 
-def task_text(task: Task, short: Mapping[str, str]) -> str:
-    """``tasks show`` for people."""
+def task_text(task: Task, short: Mapping[str, str], children: Sequence[tuple[str, str]] = ()) -> str:
+    """``tasks show`` for people; ``children`` as (id, status)."""
     view = task_json(task, short)
     lines = [f"{task.id}  {status_word(task.status.value)}  P{task.priority}  {task.kind.value}", f"title: {flat(task.title)}"]
     if task.description:
@@ -44,6 +44,8 @@ def task_text(task: Task, short: Mapping[str, str]) -> str:
     for name in ("depends_on", "related", "labels", "adr"):
         if view[name]:
             lines.append(f"{name}: {', '.join(short.get(v, v) for v in view[name])}")
+    if children:
+        lines.append("children: " + ", ".join(f"{short.get(c, c)} ({status})" for c, status in children))
     for ev in view["evidence"]:
         lines.append("evidence: " + ", ".join(f"{k}={flat(str(v))}" for k, v in ev.items()))
     if view["deleted"]:

@@ -59,8 +59,8 @@ def table(rows: Sequence[Sequence[str]], colored: Iterable[int] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def task_json(task: Task, short: Mapping[str, str]) -> dict[str, Any]:
-    """The documented ``--json`` shape of one task."""
+def task_json(task: Task, short: Mapping[str, str], children: Sequence[str] | None = None) -> dict[str, Any]:
+    """The documented ``--json`` shape of one task (with ``children`` where they were read)."""
     from gitmem.core.edits import visible_log
 
     return {
@@ -87,4 +87,5 @@ def task_json(task: Task, short: Mapping[str, str]) -> dict[str, Any]:
         "deleted": dict(task.tombstone) if task.deleted and task.tombstone else None,
         "conflicts": [{"field": f, "value": w.value, "stamp": str(w.stamp)} for f, w in task.conflicts()],
         "log": [{"id": e.id, "at": e.at, "by": e.by, "text": e.text} for e in visible_log(task)],
+        **({"children": list(children)} if children is not None else {}),
     }

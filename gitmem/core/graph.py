@@ -176,6 +176,11 @@ def overview(tasks: Mapping[str, TaskView]) -> Overview:
     return Overview(dict(sorted(counts.items())), tuple(ready_key(t) for t in ready(tasks, {}, "")), tuple(unblocked))
 
 
+def children(tasks: Mapping[str, TaskView], parent: str) -> list[str]:
+    """The live tasks whose parent is ``parent``, sorted."""
+    return sorted(t.id for t in tasks.values() if t.parent == parent and not t.deleted)
+
+
 def short_id(task_id: str, fanout: Iterable[str]) -> str:
     """``short_ids(all ids)[task_id]``, from the ids of its fan-out directory alone: any id
     sharing its first MIN_PREFIX (>= 2) characters is in that directory."""
@@ -259,6 +264,8 @@ def render(tasks: Mapping[str, TaskView], fmt: str) -> str:
             lines.append(f"  {_dot_quote(t.id)} [label={_dot_quote(label)}];")
         for t in order:
             lines.extend(f"  {_dot_quote(dep)} -> {_dot_quote(t.id)};" for dep in t.depends_on if dep in nodes)
+            if t.parent in nodes:  # membership: an undirected dashed line from the epic or milestone
+                lines.append(f"  {_dot_quote(t.parent)} -> {_dot_quote(t.id)} [style=dashed, arrowhead=none];")
         lines.append("}")
         return "\n".join(lines) + "\n"
     if fmt == "mermaid":
@@ -268,10 +275,13 @@ def render(tasks: Mapping[str, TaskView], fmt: str) -> str:
             lines.append(f"  {node}[{_mermaid_label(f'{short[t.id]} {t.title} [{t.status.value}]')}]")
         for t in order:
             lines.extend(f"  {dep.replace('-', '_')} --> {t.id.replace('-', '_')}" for dep in t.depends_on if dep in nodes)
+            if t.parent in nodes:
+                lines.append(f"  {t.parent.replace('-', '_')} -.- {t.id.replace('-', '_')}")
         return "\n".join(lines) + "\n"
     lines = []
     for t in order:
         deps = [short.get(d, d) for d in t.depends_on if d in nodes]
         after = f"  (after {', '.join(deps)})" if deps else ""
-        lines.append(f"{short[t.id]}  [{t.status.value}]  {flat(t.title)}{after}")
+        part_of = f"  (part of {short[t.parent]})" if t.parent in nodes else ""
+        lines.append(f"{short[t.id]}  [{t.status.value}]  {flat(t.title)}{after}{part_of}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -76,10 +76,11 @@ def list_(statuses: tuple[str, ...], label: str | None, everything: bool, as_jso
 def show(task_id: str, as_json: bool) -> None:
     """Show one task, its log and any concurrent edits."""
     task, found = svc.find(workspace(), task_id)
+    children = graph.children(found.tasks, task.id)
     if as_json:
-        emit_json("task", {"task": task_json(task, found.short)})
+        emit_json("task", {"task": task_json(task, found.short, children)})
     else:
-        emit(task_text(task, found.short))
+        emit(task_text(task, found.short, [(c, found.tasks[c].status.value) for c in children]))
 
 
 @tasks.command(name="next", context_settings=CONTEXT)
