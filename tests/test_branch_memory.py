@@ -390,13 +390,16 @@ def test_rebase_that_drops_a_commit_marks_its_evidence_orphaned_within_the_schem
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
 
 
-def test_rebase_i_never_orphans_evidence_on_commits_it_kept(project: Path) -> None:
+def test_rebase_i_never_orphans_evidence_on_commits_it_kept(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``rebase -i`` leaves the picks before the first edited commit as they are (post-rewrite
     does not list them): their evidence stays live, through this rebase and the next, and
     only the commit the todo list dropped is orphaned."""
     import os
     import subprocess
 
+    # One committer date throughout: a rebase that recreates a commit unchanged gives it its
+    # own id back, so post-rewrite lists it with itself (as within the same second).
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-12-01T10:00:00Z")
     git(project, "switch", "-q", "-c", "feature")
     task = codex(project, "tasks", "add", "Three commits").strip()
     first, second = commit(project, "one.txt"), commit(project, "two.txt")
@@ -417,7 +420,7 @@ def test_rebase_i_never_orphans_evidence_on_commits_it_kept(project: Path) -> No
     assert git(project, "rev-parse", "HEAD~1").strip() == first
     rewritten = git(project, "rev-parse", "HEAD").strip()
     assert evidence() == {first: False, second: True, rewritten: False}
-    rebase("--force-rebase", "main")  # every commit rewritten: the live ones follow, none is flagged
+    rebase("--force-rebase", "main")  # every commit "rewritten" as itself: nothing is lost or flagged
     live = git(project, "rev-list", "main..HEAD").split()
     found = evidence()
     assert found.pop(second) is True

@@ -151,7 +151,8 @@ def apply(ws: Workspace, kind: str, pairs: Sequence[tuple[str, str]], state: Reb
     """Handle one post-rewrite event; returns what was done, for the report."""
     if kind == "amend" and rebase_in_progress(ws.repo.git_dir):
         return []
-    mapping = dict(pairs)
+    # A commit recreated unchanged (a rebase within one second) comes back as itself: no rewrite.
+    mapping = {old: new for old, new in pairs if old != new}
     orphans: set[str] = set()
     done = []
     if kind == "rebase":
