@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import git
+from gitmem.core.text import epoch
 from gitmem.engine.workspace import Workspace
 from gitmem.services import context
-from gitmem.services.context import age, epoch
+from gitmem.services.context import age
 
 
 def test_brief_shows_work_follow_ups_and_last_session(initialised: Path, cli) -> None:
@@ -59,9 +60,10 @@ def test_budget_is_a_hard_limit_and_says_what_was_left_out(initialised: Path, cl
 def test_a_task_claimed_by_another_agent_is_blocked_for_me_and_in_progress_for_them(initialised: Path, cli) -> None:
     first = cli("tasks", "add", "Claimed one", "-p", "0").out.strip()
     cli("tasks", "add", "Free one")
-    assert cli("tasks", "next", "--claim", "--agent", "alice").out.startswith(first)
-    cli("tasks", "block", first, "--reason", "paused")
-    cli("tasks", "reopen", first)  # pending again, but alice still holds the claim
+    from gitmem.engine.drift import open_workspace
+    from gitmem.services.tasks import hold
+
+    hold(open_workspace(str(initialised), agent="alice")[0], first)  # alice holds it; it is still pending
     mine = cli("context", "--agent", "bob").out
     ready, blocked = mine.split("## Ready next")[1].split("## Blocked")
     assert "Free one" in ready and "Claimed one" not in ready

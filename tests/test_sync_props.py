@@ -51,7 +51,7 @@ def test_claim_merge_is_a_join_in_bytes_and_holder(sides: list[frozenset[Claim]]
         assert merged == frozenset().union(*sides)  # nothing lost
         assert merge_claims(merged, merged) == merged
         results.add(claims.encode_events(TASK, merged) if merged else b"")
-        held = claims.holder(merged)
+        held = claims.holder(merged, now=None, lease=None)
         holders.add(held.agent if held else None)
     assert len(results) == 1
     assert len(holders) == 1

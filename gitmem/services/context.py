@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from gitmem.core.models import Session
-from gitmem.core.text import flat
+from gitmem.core.text import epoch, flat
 from gitmem.derived import reads
 from gitmem.derived.board import Board, Row, board, kept_board
 from gitmem.engine.workspace import Workspace
@@ -56,24 +56,6 @@ class Brief:
     budget: int
 
 
-
-
-def epoch(stamp: str) -> int | None:
-    """Seconds since 1970 of a stored stamp (exactly ``YYYY-MM-DDTHH:MM:SSZ``), else None.
-    Computed by hand (days from the civil date), checked by hand (a regex costs more to
-    compile than a brief takes to read)."""
-    parts = (stamp[0:4], stamp[5:7], stamp[8:10], stamp[11:13], stamp[14:16], stamp[17:19])
-    if len(stamp) != 20 or stamp[4::3] != "--T::Z" or not all(p.isascii() and p.isdigit() for p in parts):
-        return None
-    year, month, day, hour, minute, second = map(int, parts)
-    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 59):
-        return None
-    year -= month <= 2
-    era = year // 400
-    day_of_era = (year - era * 400) * 365 + (year - era * 400) // 4 - (year - era * 400) // 100 \
-        + (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    days = era * 146097 + day_of_era - 719468
-    return days * 86400 + hour * 3600 + minute * 60 + second
 
 
 def age(stamp: str, now: float) -> str:

@@ -161,10 +161,50 @@ def transition(
             updated = edits.append_log(updated, f"{verb}: {note}", entry_id=_log_id(), stamp=stamp, now=now)
         return updated
 
+    if verb == "start":
+        _refuse_if_held_by_another(ws, resolve_id(ws.require_snapshot(), given))
     task = _update(ws, given, verb, apply)
-    if target.terminal:
-        release_claim(ws, task.id)
+    if verb == "start":
+        hold(ws, task.id)  # a started task is held: another agent's --claim passes it by
+    else:
+        release_claim(ws, task.id)  # done, blocked or back in the pool: anyone may take it next
     return task
+
+
+def _refuse_if_held_by_another(ws: Workspace, task_id: str) -> None:
+    held = claim_store.load_claims(ws.repo).get(task_id)
+    if held is not None and held.agent != ws.agent:
+        raise InvalidState(f"{task_id} is claimed by {held.agent}",
+                           hint=f"if {held.agent} no longer works on it: git codex tasks release {task_id}")
+
+
+def hold(ws: Workspace, task_id: str) -> None:
+    """Claim ``task_id`` for this agent unless somebody holds it already."""
+
+    def choose(claims: Mapping[str, Claim]) -> tuple[dict[str, Claim | None], str] | None:
+        return None if task_id in claims else ({task_id: _new_claim(ws, task_id, claims)}, f"claim {task_id} for {ws.agent}")
+
+    claim_store.update_claims(ws.repo, choose, ws.trailers())
+
+
+def _new_claim(ws: Workspace, task_id: str, claims: Mapping[str, Claim]) -> Claim:
+    """This agent's claim of ``task_id``, stamped past every claim held now."""
+    stamp = Stamp(max((c.stamp.lamport for c in claims.values()), default=0) + 1, ws.actor_id)
+    return Claim(task_id, ws.agent, ws.actor_id, ws.branch, utc_now(), stamp)
+
+
+def release(ws: Workspace, given: str) -> Claim | None:
+    """Release whoever holds ``given`` (an agent that died, or one done with it): the claim it
+    released, or None when nobody held it."""
+    task_id = resolve_id(ws.require_snapshot(), given)
+    released: list[Claim] = []
+
+    def choose(claims: Mapping[str, Claim]) -> tuple[dict[str, Claim | None], str] | None:
+        released[:] = [claims[task_id]] if task_id in claims else []
+        return ({task_id: None}, f"release {task_id} (held by {claims[task_id].agent})") if released else None
+
+    claim_store.update_claims(ws.repo, choose, ws.trailers())
+    return released[0] if released else None
 
 
 def _log_id() -> str:
@@ -290,10 +330,8 @@ def claim_next(ws: Workspace) -> Task | None:
             if holders.get(task.id) == ws.agent:
                 won.append(task.id)
                 return None
-            stamp = Stamp(max((c.stamp.lamport for c in claims.values()), default=0) + 1, ws.actor_id)
-            claim = Claim(task.id, ws.agent, ws.actor_id, ws.branch, utc_now(), stamp)
             won.append(task.id)
-            return {task.id: claim}, f"claim {task.id} for {ws.agent}"
+            return {task.id: _new_claim(ws, task.id, claims)}, f"claim {task.id} for {ws.agent}"
         return None
 
     claim_store.update_claims(ws.repo, choose, ws.trailers())

@@ -1,18 +1,23 @@
 """``refs/codex/claims``: who took which task, shared by every branch and clone.
 
 Each task's blob is a grow-only list of claim and release events, so clones merge claims
-by union and agree on the holder: the earliest claim (by stamp) not released by the same
-agent later. Whoever claimed later after a concurrent claim is told it lost.
+by union and agree on the holder: the earliest live claim in one total order (``order``:
+its Lamport stamp, then its time, then the actor, then the agent), where a claim is live until the
+same agent releases it (a later release event) or its lease runs out (``codex.claimLease``,
+24 hours unless set; ``never`` keeps claims until released). Whoever claimed later after a
+concurrent claim is told it lost.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from gitmem.core.constants import CLAIMS_REF
-from gitmem.core.errors import CorruptMemory
+from gitmem.core.errors import CorruptMemory, InvalidInput
 from gitmem.core.models import Claim, Stamp
+from gitmem.core.text import duration, epoch
 from gitmem.git.repo import Repo
 from gitmem.store.cas import update_ref
 from gitmem.store.codec import dumps, loads
@@ -51,14 +56,38 @@ def decode_events(data: bytes, where: str) -> tuple[str, list[Claim]]:
     return task, events
 
 
-def holder(events: Iterable[Claim]) -> Claim | None:
-    """The earliest claim whose agent has not released it since."""
+DEFAULT_LEASE = "24h"
+
+
+def lease(repo: Repo) -> int | None:
+    """Seconds a claim holds without its agent's word (``codex.claimLease``); None: for ever."""
+    text = repo.config_get("codex.claimLease") or DEFAULT_LEASE
+    seconds = duration(text)
+    if seconds is None:
+        raise InvalidInput(f"codex.claimLease is {text!r}, not a duration",
+                           hint="git config codex.claimLease 8h   (s, m, h or d; 'never' keeps claims until released)")
+    return seconds or None
+
+
+def order(claim: Claim) -> tuple[int, str, str, str]:
+    """The total order of claims, the same in every clone: the Lamport stamp (so a claim made
+    after seeing another comes after it, whatever the clocks say, and a forged early stamp is
+    caught on fetch), then the time, then the actor, then the agent."""
+    return claim.stamp.lamport, claim.at, claim.stamp.actor, claim.agent
+
+
+def holder(events: Iterable[Claim], *, now: float | None, lease: int | None) -> Claim | None:
+    """The earliest live claim: not released by its agent since, nor older than ``lease``
+    seconds at ``now`` (either None: no lease)."""
     events = list(events)
-    active = [
-        e for e in events
-        if not e.release and not any(r.release and r.agent == e.agent and r.stamp > e.stamp for r in events)
-    ]
-    return min(active, key=lambda e: (e.stamp, e.agent), default=None)
+
+    def live(e: Claim) -> bool:
+        if e.release or any(r.release and r.agent == e.agent and r.stamp > e.stamp for r in events):
+            return False
+        made = epoch(e.at) if now is not None and lease is not None else None
+        return made is None or now is None or lease is None or now - made <= lease
+
+    return min((e for e in events if live(e)), key=order, default=None)
 
 
 def load_events(repo: Repo, commit: str | None = None) -> dict[str, list[Claim]]:
@@ -74,10 +103,11 @@ def load_events(repo: Repo, commit: str | None = None) -> dict[str, list[Claim]]
 
 
 def load_claims(repo: Repo, commit: str | None = None) -> dict[str, Claim]:
-    """task -> the claim holding it."""
+    """task -> the claim holding it now."""
     out = {}
+    now, seconds = time.time(), lease(repo)
     for task, events in load_events(repo, commit).items():
-        held = holder(events)
+        held = holder(events, now=now, lease=seconds)
         if held is not None:
             out[task] = held
     return out
@@ -93,7 +123,8 @@ def update_claims(
 
     def attempt(current: str | None) -> tuple[str, str, dict[str, Claim | None]] | None:
         events = load_events(repo, current)
-        holders = {t: h for t, evs in events.items() if (h := holder(evs)) is not None}
+        now, seconds = time.time(), lease(repo)
+        holders = {t: h for t, evs in events.items() if (h := holder(evs, now=now, lease=seconds)) is not None}
         chosen = choose(holders)
         if chosen is None:
             return None

@@ -121,9 +121,10 @@ def _transition(verb: str, doc: str, *, reason_required: bool = False) -> None:
     @click.argument("task_id", metavar="ID")
     @click.option("--evidence", multiple=True, metavar="COMMIT", help="A commit that shows the work (repeatable).")
     @click.option("--reason", required=reason_required, help="Why (kept in the task's log).")
+    @click.option("--agent", help="Who does it (default: $GITMEM_AGENT or 'cli'); start holds the task for them.")
     @json_option
-    def command(task_id: str, evidence: tuple[str, ...], reason: str | None, as_json: bool) -> None:
-        task = svc.transition(workspace(), task_id, verb, evidence=evidence, reason=reason)
+    def command(task_id: str, evidence: tuple[str, ...], reason: str | None, agent: str | None, as_json: bool) -> None:
+        task = svc.transition(workspace(agent), task_id, verb, evidence=evidence, reason=reason)
         if as_json:
             emit_json("task", {"task": task_json(task, {})})
         else:
@@ -133,11 +134,29 @@ def _transition(verb: str, doc: str, *, reason_required: bool = False) -> None:
     tasks.command(name=verb, context_settings=CONTEXT)(command)
 
 
-_transition("start", "Mark a task in progress.")
+_transition("start", "Mark a task in progress; it is held for this agent (claimed) until done or released.")
 _transition("complete", "Mark a task completed, optionally with --evidence COMMIT.")
 _transition("block", "Mark a task blocked; --reason says on what.", reason_required=True)
 _transition("cancel", "Cancel a task (it no longer blocks its dependents).")
 _transition("reopen", "Reopen a completed, cancelled or blocked task.")
+
+
+@tasks.command(context_settings=CONTEXT)
+@click.argument("task_id", metavar="ID")
+@json_option
+def release(task_id: str, as_json: bool) -> None:
+    """Release the claim on a task, whoever holds it (an agent that died, or one done with it).
+
+    Claims also end by themselves: completing, cancelling, blocking or reopening a task
+    releases it, and a claim older than codex.claimLease (24h unless set) no longer holds.
+    """
+    released = svc.release(workspace(), task_id)
+    if as_json:
+        emit_json("release", {"released": {"task": released.task, "agent": released.agent} if released else None})
+    elif released:
+        emit(f"{released.task} released (it was held by {flat(released.agent)})")
+    else:
+        note(f"{task_id}: nothing to release (no agent holds it)")
 
 
 @tasks.command(context_settings=CONTEXT)
