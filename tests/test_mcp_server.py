@@ -43,6 +43,11 @@ class Client:
         assert not result.get("isError"), result
         return json.loads(result["content"][0]["text"])
 
+    def call_text(self, name: str, **arguments: Any) -> str:
+        result = self.request("tools/call", {"name": name, "arguments": arguments})
+        assert not result.get("isError"), result
+        return str(result["content"][0]["text"])
+
     def close(self) -> int:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
@@ -65,6 +70,12 @@ def test_initialize_list_next_add(initialised: Path) -> None:
         assert added["id"].startswith("t-")
         claimed = client.call("next", claim=True)["task"]
         assert claimed["id"] == added["id"] and claimed["status"] == "in_progress"
+        client.call("session_log", summary="a turn", follow_ups=["Tell the team"])
+        follow_up = next(i for i in client.call_text("context_brief").splitlines() if "Tell the team" in i)
+        fid = follow_up.split("`")[-2]
+        assert client.call("follow_up_done", id=fid) == {"session": client.call("session_log", summary="x")["session"],
+                                                        "text": "Tell the team"}
+        assert "Tell the team" not in client.call_text("context_brief")
         error = client.request("tools/call", {"name": "task_show", "arguments": {"id": "zzzz"}})
         assert error["isError"] and "error: no task matches" in error["content"][0]["text"]
     finally:

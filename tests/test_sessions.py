@@ -165,3 +165,23 @@ def test_the_readme_agent_flow_is_one_session_that_ends_with_its_summary(initial
     assert [(s["agent"], s["ended_at"] is not None) for s in sessions] == [("codex", True)], sessions
     brief = run_git_codex(initialised, "context").stdout
     assert "Parser fixed; docs pending" in brief and "no turns logged yet" not in brief
+
+
+def test_follow_ups_have_an_identity_repeat_once_and_can_be_marked_done(initialised: Path, cli) -> None:
+    cli("session", "log", "first turn", "--follow-up", "Update the docs", "--follow-up", "Fix the flaky test")
+    cli("session", "log", "second turn", "--follow-up", "update  the DOCS")  # the same follow-up again
+    cli("session", "end")
+    cli("session", "log", "next session", "--follow-up", "Update the docs")
+    items = [i for i in cli("context", "--json").json()["items"] if i["section"] == "Open follow-ups"]
+    assert sorted(i["text"].split(" (")[0] for i in items) == ["- Fix the flaky test", "- Update the docs"]
+    docs = next(i["follow_up"] for i in items if "docs" in i["text"])
+    assert f"`{docs}`" in cli("context").out
+    assert cli("session", "done", docs, "--json").json()["text"] == "Update the docs"
+    left = [i["text"] for i in cli("context", "--json").json()["items"] if i["section"] == "Open follow-ups"]
+    assert len(left) == 1 and "Fix the flaky test" in left[0]
+    tip = memory_tip(initialised)
+    cli("session", "done", docs)  # already done: nothing written
+    assert memory_tip(initialised) == tip
+    assert "no follow-up f-00000000" in cli("session", "done", "f-00000000", expect=1).err
+    fsck = run_git_codex(initialised, "fsck")
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr

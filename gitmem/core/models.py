@@ -372,4 +372,14 @@ class Session:
     """Task ids of this session's last synced plan, in order (for matching by position)."""
     compacted: int = 0
     """Number of turns dropped by retention (their text stays in the memory's history)."""
+    done: tuple[str, ...] = ()
+    """Ids of follow-ups marked done (``follow_up_id``), sorted; merged by union."""
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def follow_up_id(text: str) -> str:
+    """A follow-up's identity: the same words (case and spacing aside) are the same follow-up,
+    whichever turn or session repeats them. CRC-32: a hash without hashlib's import cost."""
+    import binascii
+
+    return f"f-{binascii.crc32(' '.join(text.split()).casefold().encode('utf-8', 'surrogatepass')):08x}"

@@ -94,6 +94,10 @@ def build_server(path: str, agent: str) -> MCPServer[Any]:
         turn = sessions.TurnInput(summary, actions or [], follow_ups or [], (), tasks or [])
         return run(lambda ws: out({"session": sessions.log_turn(ws, turn)[0].id}))
 
+    @tool("Mark a follow-up done: its f- id, as the brief shows it.")
+    def follow_up_done(id: str) -> str:
+        return run(lambda ws: out(dict(zip(("session", "text"), sessions.follow_up_done(ws, id), strict=True))))
+
     @tool("Mirror your plan into tasks: a Codex update_plan, Claude TodoWrite or Gemini write_todos payload.")
     def plan_sync(payload: dict[str, Any]) -> str:
         def work(ws: Workspace) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
 
-from gitmem.core.models import Session
+from gitmem.core.models import Session, follow_up_id
 from gitmem.core.text import epoch, flat
 from gitmem.derived import reads
 from gitmem.derived.board import Board, Row, board, kept_board
@@ -109,15 +109,31 @@ class SessionDigest(NamedTuple):
     """The session's summary, else its last turn's."""
     follow_ups: tuple[tuple[str, str], ...]
     """(turn time, text), newest turn first."""
+    done: tuple[str, ...] = ()
+    """Ids of the follow-ups marked done in this session."""
 
 
-DIGEST = "session-digests"
+DIGEST = "session-digests-v2"
 
 
 def digest(session: Session) -> SessionDigest:
     summary = session.summary or (session.turns[-1].summary if session.turns else "")
     follow_ups = tuple((turn.at, f) for turn in reversed(session.turns) for f in turn.follow_ups)
-    return SessionDigest(session.id, session.agent, session.ended_at, summary, follow_ups)
+    return SessionDigest(session.id, session.agent, session.ended_at, summary, follow_ups, session.done)
+
+
+def open_follow_ups(sessions: list[SessionDigest]) -> list[tuple[SessionDigest, str, str, str]]:
+    """(session, turn time, text, id) of each follow-up not marked done, newest first, each
+    id once (the same words logged again in a later turn or session are one follow-up)."""
+    done = {fid for s in sessions for fid in s.done}
+    out = []
+    for s in sessions:
+        for at, text in s.follow_ups:
+            fid = follow_up_id(text)
+            if fid not in done:
+                done.add(fid)
+                out.append((s, at, text, fid))
+    return out
 
 
 def recent_sessions(snap: Snapshot) -> list[SessionDigest]:
@@ -126,8 +142,9 @@ def recent_sessions(snap: Snapshot) -> list[SessionDigest]:
     kept = reads.session_facts(snap, DIGEST, ids, lambda sid: tuple(digest(snap.session(sid))))
     out = []
     for sid in ids:
-        session_id, agent, ended_at, summary, follow_ups = kept[sid]
-        out.append(SessionDigest(session_id, agent, ended_at, summary, tuple((at, text) for at, text in follow_ups)))
+        session_id, agent, ended_at, summary, follow_ups, done = kept[sid]
+        out.append(SessionDigest(session_id, agent, ended_at, summary, tuple((at, text) for at, text in follow_ups),
+                                 tuple(done)))
     return out
 
 
@@ -169,8 +186,9 @@ def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Iterator[Item]], 
     cut = sum(max(0, total - cap) for total in found.totals)
     doing, ready, blocked = found.doing[:cap], found.ready[:cap], found.blocked[:cap]
     sessions = recent_sessions(snap)
-    follow_ups = [Item(_SECTIONS[3], f"- {flat(text)[:200]} ({age(at, now)})", 60 - n / 100, {"session": s.id}, (3, n))
-                  for n, (s, (at, text)) in enumerate((s, f) for s in sessions for f in s.follow_ups)]
+    follow_ups = [Item(_SECTIONS[3], f"- {flat(text)[:200]} ({age(at, now)}; `{fid}`)", 60 - n / 100,
+                       {"session": s.id, "follow_up": fid}, (3, n))
+                  for n, (s, at, text, fid) in enumerate(open_follow_ups(sessions))]
     last: list[Item] = []
     if sessions:
         first = sessions[0]

@@ -11,7 +11,7 @@ from typing import Any
 
 from gitmem.core import inputs
 from gitmem.core.errors import InvalidInput, UnknownId
-from gitmem.core.models import Session, Stamp, Turn
+from gitmem.core.models import Session, Stamp, Turn, follow_up_id
 from gitmem.core.text import random_base32
 from gitmem.derived import reads
 from gitmem.engine.redact import Redactor
@@ -227,6 +227,33 @@ def end(ws: Workspace, summary: str | None = None) -> Session:
     set_open(ws, ws.agent, None)
     redactor.record(ws.repo, "session end")
     return session
+
+
+def follow_up_done(ws: Workspace, given: str) -> tuple[str, str]:
+    """Mark the follow-up ``given`` (its ``f-`` id, from ``context``) done, in the newest
+    session that lists it; returns (session id, its text). A follow-up already done is not
+    written again."""
+    wanted = given.strip().lower()
+    if not wanted.startswith("f-"):
+        wanted = "f-" + wanted
+    found: list[tuple[str, str]] = []
+
+    def build(snap: Snapshot) -> Change | None:
+        for session_id in sorted(snap.session_blobs, reverse=True):
+            session = snap.session(session_id)
+            text = next((f for t in reversed(session.turns) for f in t.follow_ups if follow_up_id(f) == wanted), None)
+            if text is None:
+                continue
+            found[:] = [(session_id, text)]
+            if wanted in session.done:
+                return None
+            stamp = snap.stamp(ws.actor)
+            done = replace(session, done=tuple(sorted({*session.done, wanted})), stamp=stamp)
+            return _put(done, f"follow-up done {wanted} ({session_id})", stamp)
+        raise UnknownId(f"no follow-up {wanted} in this memory's sessions", hint="see 'git codex context'")
+
+    ws.write(build)
+    return found[0]
 
 
 def resolve_session(snap: Snapshot, given: str) -> str:

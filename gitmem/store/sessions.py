@@ -12,7 +12,7 @@ from gitmem.store.codec import dumps, loads
 
 SESSIONS_DIR = "sessions"
 _SCALARS = ("ended_at", "head_end", "summary")
-_KNOWN = {"id", "agent", "branch", "started_at", "head_start", "stamp", "turns", "plan", "compacted", *_SCALARS}
+_KNOWN = {"id", "agent", "branch", "started_at", "head_start", "stamp", "turns", "plan", "compacted", "done", *_SCALARS}
 
 
 def session_path(session_id: str) -> str:
@@ -45,6 +45,8 @@ def session_document(session: Session) -> dict[str, Any]:
         doc["plan"] = list(session.plan)
     if session.compacted:
         doc["compacted"] = session.compacted
+    if session.done:
+        doc["done"] = list(session.done)
     doc.update(sorted(session.extra.items()))
     if session.turns:
         doc["turns"] = [turn_document(t) for t in session.turns]
@@ -83,6 +85,7 @@ def session_from_document(doc: Mapping[str, Any]) -> Session:
         turns=turns,
         plan=_strings(doc, "plan"),
         compacted=int(doc.get("compacted", 0)),
+        done=tuple(sorted(set(_strings(doc, "done")))),
         extra={k: v for k, v in doc.items() if k not in _KNOWN},
     )
 
@@ -100,11 +103,13 @@ def session_record(doc: Mapping[str, Any], where: str) -> Session:
 
 
 def merge_session(a: Session, b: Session) -> Session:
-    """Turns merge by id; the other fields come from the newer write (ties: larger repr)."""
+    """Turns merge by id, done follow-ups by union; the other fields come from the newer
+    write (ties: larger repr)."""
     if a == b:
         return a
     newer, older = (a, b) if (a.stamp, repr(a)) >= (b.stamp, repr(b)) else (b, a)
     turns = {t.turn_id: t for t in older.turns}
     turns.update({t.turn_id: t for t in newer.turns})
     ordered = tuple(sorted(turns.values(), key=lambda t: (t.at, t.turn_id)))
-    return replace(newer, turns=ordered, compacted=max(a.compacted, b.compacted))
+    return replace(newer, turns=ordered, compacted=max(a.compacted, b.compacted),
+                   done=tuple(sorted(set(a.done) | set(b.done))))

@@ -20,7 +20,7 @@ def session_json(session: Session) -> dict[str, Any]:
         "id": session.id, "agent": session.agent, "branch": session.branch,
         "started_at": session.started_at, "ended_at": session.ended_at,
         "head_start": session.head_start, "head_end": session.head_end, "summary": session.summary,
-        "compacted_turns": session.compacted,
+        "compacted_turns": session.compacted, "done_follow_ups": list(session.done),
         "turns": [
             {"turn_id": t.turn_id, "at": t.at, "summary": t.summary, "actions": list(t.actions),
              "follow_ups": list(t.follow_ups), "approvals": list(t.approvals), "tasks": list(t.tasks)}
@@ -129,3 +129,18 @@ def list_(as_json: bool) -> None:
         emit(f"{s.id}  {s.agent:<8}  {state:<5}  {len(s.turns) + s.compacted:>3} turns  {flat(s.summary or '')}")
     if not found:
         note("no sessions yet")
+
+
+@session.command(context_settings=CONTEXT)
+@click.argument("follow_up", metavar="FOLLOW-UP")
+@json_option
+def done(follow_up: str, as_json: bool) -> None:
+    """Mark a follow-up done (its id, as `git codex context` shows it: f-1a2b3c4d).
+
+    The brief no longer lists it, nor the same words logged again by an earlier turn.
+    """
+    session_id, text = svc.follow_up_done(workspace(), follow_up)
+    if as_json:
+        emit_json("follow_up", {"session": session_id, "text": text, "done": True})
+    else:
+        emit(f"done: {flat(text)} ({session_id})")
