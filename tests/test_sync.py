@@ -556,6 +556,44 @@ def test_git_pull_brings_the_upstream_memory(team: Team, mode: str) -> None:
     assert status["drift"] in ("none", "ahead", "rewritten"), status
 
 
+@pytest.mark.parametrize("hooks", [True, False], ids=["hooks", "no-hooks"])
+def test_pull_merge_then_pull_rebase_is_a_rewrite_not_a_divergence(team: Team, hooks: bool) -> None:
+    """``pull --rebase`` after a merging ``pull`` drops the merge commit memory last saw: its
+    parents are an upstream commit and rewritten local ones, so with the hooks that is a
+    rewrite; without them (no post-rewrite list) it is a divergence that the suggested
+    ``cache reconcile --rebase`` resolves on the default branch too."""
+    a = team.clone("a", init_args=("--fetch-refspec", "origin") if hooks else ("--no-hooks", "--fetch-refspec", "origin"))
+    b = team.clone("b")
+
+    def upstream_commit(name: str) -> None:
+        (b / name).write_text(name)
+        git(b, "add", name)
+        git(b, "commit", "-q", "-m", f"upstream {name}")
+        git(b, "push", "-q", "origin", "main")
+
+    upstream_commit("one.txt")
+    (a / "mine.txt").write_text("mine\n")
+    git(a, "add", "mine.txt")
+    git(a, "commit", "-q", "-m", "local work")
+    task = team.add(a, "Local task")
+    team(a, "tasks", "complete", task, "--evidence", "HEAD")
+    git(a, "pull", "-q", "--no-rebase", "--no-edit")
+    team(a, "status")  # memory sees the merge commit
+    upstream_commit("two.txt")
+    git(a, "pull", "-q", "--rebase")
+    if not hooks:
+        diverged = team(a, "status", "--json")
+        assert diverged.json()["drift"] == "diverged" and "--fork" not in diverged.err, diverged.err
+        assert "nothing to fork" in team(a, "cache", "reconcile", "--fork", expect=1).err
+        team(a, "cache", "reconcile", "--rebase")
+    for _ in range(2):
+        result = team(a, "status", "--json")
+        assert result.json()["drift"] in ("none", "rewritten"), result.err
+        assert "diverged" not in result.err and "history changed" not in result.err
+    evidence = [e["commit"] for e in team.show(a, task)["evidence"]]
+    assert evidence == [git(a, "rev-parse", "HEAD").strip()]
+
+
 # -- transports --------------------------------------------------------------------------------
 
 

@@ -80,8 +80,20 @@ def classify(ws: Workspace, seen: dict[str, str]) -> str:
     if repo.is_ancestor(old, ws.head):
         return "ahead"
     snap = ws.snapshot()
-    mapped = aliases.resolve(snap.aliases(), old) if snap else old
-    if mapped != old and repo.has_object(mapped) and repo.is_ancestor(mapped, ws.head):
+    known = snap.aliases() if snap else {}
+
+    def in_history(commit: str) -> bool:
+        """``commit``, or what a rewrite made of it, is in HEAD's history."""
+        mapped = aliases.resolve(known, commit)
+        return repo.has_object(mapped) and repo.is_ancestor(mapped, ws.head or "")
+
+    mapped = aliases.resolve(known, old)
+    if mapped != old and in_history(old):
+        return "rewritten"
+    # A merge commit a rebase dropped (``pull`` then ``pull --rebase``): it is rewritten when
+    # each of its parents is in HEAD's history, or was rewritten into it.
+    parents = repo.commit_info(old).parents
+    if len(parents) > 1 and all(in_history(p) for p in parents) and any(aliases.resolve(known, p) != p for p in parents):
         return "rewritten"
     if repo.is_shallow:
         return "unknown"
@@ -179,8 +191,10 @@ def check(ws: Workspace) -> Drift:
         drift.warning = f"HEAD is detached: using the memory of {ws.branch}"
         return drift
     if kind == "diverged":
+        # The roadmap has no other branch's memory to fork from.
+        choices = "--rebase|--rebuild|--ignore" if ws.branch == ws.default_branch else "--rebase|--fork|--ignore|--rebuild"
         drift.warning = (f"history changed under the memory ({(seen.get('head') or '')[:12]} is no longer an ancestor"
-                         " of HEAD); run 'git codex cache reconcile --rebase|--fork|--ignore|--rebuild'")
+                         f" of HEAD); run 'git codex cache reconcile {choices}'")
         events.record(ws.repo, "drift", drift=kind, branch=ws.branch)
         return drift
     if kind == "unknown":

@@ -54,10 +54,14 @@ def reconcile(ws: Workspace, choice: str) -> list[str]:
     seen = drift.read_seen(ws)
     old_head = seen.get("head") if seen.get("branch") == ws.branch else None
     done: list[str] = []
-    if choice in ("rebase", "fork"):
-        source = base_branch(ws)
-        if source is None:
-            raise InvalidInput("no other branch with memory is in HEAD's history", hint="use --ignore or --rebuild")
+    source = base_branch(ws) if choice in ("rebase", "fork") else None
+    if choice == "fork" and source is None:
+        raise InvalidInput(f"no other branch with memory is in HEAD's history: nothing to fork {ws.branch}'s memory from",
+                           hint="--rebase or --rebuild re-link evidence by patch id; --ignore accepts HEAD as it is")
+    if choice == "rebase" and source is None:  # the default branch, rebased onto its upstream
+        mapped, orphaned = relink(ws, old_head)
+        done.append(f"no other branch's memory to merge; remapped {mapped} commits by patch id; {orphaned} left orphaned")
+    elif choice in ("rebase", "fork") and source is not None:
         if choice == "rebase":
             result = merge_into(ws, ws.ref, source.commit, source.label)
             done.append(f"merged the memory of {source.label} ({result.outcome})")
