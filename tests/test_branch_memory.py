@@ -494,3 +494,28 @@ def test_branch_option_on_a_read_leaves_the_worktree_seen_point_alone(project: P
     after = run_git_codex(project, "status", "--json")
     assert json.loads(after.stdout)["drift"] == "none", after.stderr
     assert "switch" not in after.stderr
+
+
+def test_a_rewrite_unseen_while_away_is_a_divergence_that_reconcile_relinks(project: Path) -> None:
+    """Memory last saw feature at X, then main; feature is rebased with no hook running. Back
+    on feature that is no plain branch switch: it warns, and reconcile re-links X by patch id
+    from the head it had seen on feature."""
+    no_hooks = ("-c", "core.hooksPath=/dev/null")
+    git(project, "switch", "-q", "-c", "feature")
+    task = codex(project, "tasks", "add", "Feature work").strip()
+    old = commit(project, "feature.txt")
+    codex(project, "tasks", "complete", task, "--evidence", old)
+    git(project, "switch", "-q", "main")
+    codex(project, "status")
+    commit(project, "main.txt")
+    codex(project, "status")
+    git(project, *no_hooks, "rebase", "-q", "main", "feature")  # checks out feature, rewritten
+    new = git(project, "rev-parse", "HEAD").strip()
+    assert new != old
+    for _ in range(2):
+        warned = run_git_codex(project, "status", "--json")
+        assert json.loads(warned.stdout)["drift"] == "diverged" and "changed while away" in warned.stderr, warned.stderr
+    codex(project, "cache", "reconcile", "--rebuild")
+    evidence = json.loads(codex(project, "tasks", "show", task, "--json"))["task"]["evidence"]
+    assert [(e["commit"], bool(e.get("orphaned"))) for e in evidence] == [(new, False)]
+    assert json.loads(codex(project, "status", "--json"))["drift"] == "none"

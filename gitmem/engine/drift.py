@@ -64,6 +64,22 @@ def seen_head_of(ws: Workspace, branch: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _rewritten_away(ws: Workspace, last: str) -> bool:
+    """Whether ``last``, the head last seen on this branch, left its history unmapped."""
+    repo = ws.repo
+    if ws.head is None or not repo.has_object(last) or repo.is_ancestor(last, ws.head):
+        return False
+    snap = ws.snapshot()
+    known = snap.aliases() if snap else {}
+    return not (aliases.resolve(known, last) != last and _in_history(ws, known, last))
+
+
+def _in_history(ws: Workspace, known: dict[str, str], commit: str) -> bool:
+    """``commit``, or what a rewrite made of it (``aliases``), is in HEAD's history."""
+    mapped = aliases.resolve(known, commit)
+    return ws.repo.has_object(mapped) and ws.repo.is_ancestor(mapped, ws.head or "")
+
+
 def classify(ws: Workspace, seen: dict[str, str]) -> str:
     repo = ws.repo
     old = seen.get("head")
@@ -81,19 +97,13 @@ def classify(ws: Workspace, seen: dict[str, str]) -> str:
         return "ahead"
     snap = ws.snapshot()
     known = snap.aliases() if snap else {}
-
-    def in_history(commit: str) -> bool:
-        """``commit``, or what a rewrite made of it, is in HEAD's history."""
-        mapped = aliases.resolve(known, commit)
-        return repo.has_object(mapped) and repo.is_ancestor(mapped, ws.head or "")
-
-    mapped = aliases.resolve(known, old)
-    if mapped != old and in_history(old):
+    if aliases.resolve(known, old) != old and _in_history(ws, known, old):
         return "rewritten"
     # A merge commit a rebase dropped (``pull`` then ``pull --rebase``): it is rewritten when
     # each of its parents is in HEAD's history, or was rewritten into it.
     parents = repo.commit_info(old).parents
-    if len(parents) > 1 and all(in_history(p) for p in parents) and any(aliases.resolve(known, p) != p for p in parents):
+    if len(parents) > 1 and all(_in_history(ws, known, p) for p in parents) \
+            and any(aliases.resolve(known, p) != p for p in parents):
         return "rewritten"
     if repo.is_shallow:
         return "unknown"
@@ -203,8 +213,18 @@ def check(ws: Workspace) -> Drift:
         return drift
     from gitmem.engine import branches
 
+    memory_before = ws.repo.ref_target(ws.ref)
     drift.actions.extend(branches.ensure_memory(ws))
     last = seen.get("head") if kind == "ahead" else seen_head_of(ws, ws.branch)
+    if kind == "branch-switch" and last and memory_before and ws.repo.ref_target(ws.ref) == memory_before \
+            and _rewritten_away(ws, last):
+        # Back on a branch whose history changed while this worktree was elsewhere, with no
+        # hook to say how: a divergence, to reconcile from the head last seen on it.
+        drift.kind = "diverged"
+        drift.warning = (f"history of {ws.branch} changed while away ({last[:12]} is no longer an ancestor of HEAD);"
+                         " run 'git codex cache reconcile --rebase|--fork|--ignore|--rebuild'")
+        events.record(ws.repo, "drift", drift="diverged", branch=ws.branch, away=True)
+        return drift
     if last and ws.head and last != ws.head and ws.repo.has_object(last) and ws.repo.is_ancestor(last, ws.head):
         drift.actions.extend(fold_merges(ws, last, ws.head))
         drift.actions.extend(fold_fast_forwards(ws, last))

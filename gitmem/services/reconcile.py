@@ -52,7 +52,9 @@ def reconcile(ws: Workspace, choice: str) -> list[str]:
         raise InvalidInput(f"unknown reconcile choice {choice!r}", hint="use --ignore, --rebase, --fork or --rebuild")
     ws.require_snapshot()
     seen = drift.read_seen(ws)
-    old_head = seen.get("head") if seen.get("branch") == ws.branch else None
+    # The head last seen on this branch: the worktree's, or the one kept per branch when the
+    # worktree was elsewhere while the branch was rewritten.
+    old_head = seen.get("head") if seen.get("branch") == ws.branch else drift.seen_head_of(ws, ws.branch)
     done: list[str] = []
     source = base_branch(ws) if choice in ("rebase", "fork") else None
     if choice == "fork" and source is None:
