@@ -327,3 +327,21 @@ def test_epics_show_their_children_and_the_graph_draws_the_parent_edges(initiali
     short = {t["id"]: t["short_id"] for t in cli("tasks", "list", "--json").json()["tasks"]}
     members = [line for line in graph(cli, "text").splitlines() if "Docs" in line or "Packaging" in line]
     assert len(members) == 2 and all(f"(part of {short[epic]})" in line for line in members)
+
+
+def test_an_epic_is_ready_only_when_its_children_are_done(initialised: Path, cli: Cli) -> None:
+    epic = cli("tasks", "add", "Release 1.0", "--kind", "epic", "-p", "0").out.strip()
+    child = cli("tasks", "add", "Write the notes", "--parent", epic).out.strip()
+
+    def ready() -> list[str]:
+        return [t["id"] for t in cli("tasks", "next", "-n", "9", "--json").json()["tasks"]]
+
+    assert ready() == [child]
+    explained = cli("tasks", "next", "--explain", epic, "--json").json()
+    assert not explained["ready"] and "its children are not all done" in explained["reasons"]
+    assert "its children are not all done" in cli("context").out.split("## Blocked")[1]
+    cli("tasks", "complete", child)
+    assert ready() == [epic]
+    cli("tasks", "reopen", child)
+    assert ready() == [child]
+    assert cli("tasks", "next", "--claim", "--agent", "bot").out.startswith(child)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol, TypeVar
 
 from gitmem.core.constants import ID_LENGTH, ID_PREFIX, MIN_PREFIX
@@ -94,8 +94,15 @@ class Lookup(Protocol):
     def get(self, task_id: str, /) -> TaskView | None: ...
 
 
-def blockers(task: TaskView, tasks: Lookup, claims: Mapping[str, str], agent: str) -> list[str]:
-    """Why ``task`` is not ready, one reason per line; empty when it is ready."""
+def open_parents(tasks: Mapping[str, TaskView]) -> frozenset[str]:
+    """The tasks with a live child not done: an epic (or any parent) waits for its children."""
+    return frozenset(t.parent for t in tasks.values() if t.parent and not t.deleted and not t.status.terminal)
+
+
+def blockers(task: TaskView, tasks: Lookup, claims: Mapping[str, str], agent: str,
+             parents: Container[str] = frozenset()) -> list[str]:
+    """Why ``task`` is not ready, one reason per line; empty when it is ready. ``parents``:
+    the tasks with children not done (``open_parents``)."""
     reasons = []
     if task.deleted:
         reasons.append("it is deleted")
@@ -111,6 +118,8 @@ def blockers(task: TaskView, tasks: Lookup, claims: Mapping[str, str], agent: st
     parent = tasks.get(task.parent) if task.parent else None
     if parent is not None and parent.status is Status.CANCELLED:
         reasons.append(f"its parent {parent.id} is cancelled")
+    if task.id in parents:
+        reasons.append("its children are not all done")
     holder = claims.get(task.id)
     if holder is not None and holder != agent:
         reasons.append(f"it is claimed by {holder}")
@@ -121,8 +130,11 @@ OPEN = (Status.PENDING, Status.IN_PROGRESS)
 """The statuses of a task that can be ready."""
 
 
-def held(task: TaskView, tasks: Mapping[str, TaskView]) -> bool:
-    """Whether a dependency not done or a cancelled parent keeps ``task`` from being ready."""
+def held(task: TaskView, tasks: Mapping[str, TaskView], parents: Container[str] = frozenset()) -> bool:
+    """Whether a dependency not done, a cancelled parent or a child not done (``parents``)
+    keeps ``task`` from being ready."""
+    if task.id in parents:
+        return True
     for dep in task.depends_on:
         other = tasks.get(dep)
         if other is not None and not other.deleted and not other.status.terminal:
@@ -131,9 +143,10 @@ def held(task: TaskView, tasks: Mapping[str, TaskView]) -> bool:
     return parent is not None and parent.status is Status.CANCELLED
 
 
-def is_ready(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str, str], agent: str) -> bool:
+def is_ready(task: TaskView, tasks: Mapping[str, TaskView], claims: Mapping[str, str], agent: str,
+             parents: Container[str] = frozenset()) -> bool:
     """``not blockers(...)``, without building the reasons (the hot loop of ``next``)."""
-    if task.deleted or task.status not in OPEN or held(task, tasks):
+    if task.deleted or task.status not in OPEN or held(task, tasks, parents):
         return False
     holder = claims.get(task.id)
     return holder is None or holder == agent
@@ -146,10 +159,11 @@ def ready_key(task: TaskView) -> tuple[bool, int, str, str]:
 
 def ready(tasks: Mapping[str, T], claims: Mapping[str, str], agent: str) -> list[T]:
     """Ready tasks in ``next`` order (``ready_key``)."""
-    return sorted((t for t in tasks.values() if is_ready(t, tasks, claims, agent)), key=ready_key)
+    parents = open_parents(tasks)
+    return sorted((t for t in tasks.values() if is_ready(t, tasks, claims, agent, parents)), key=ready_key)
 
 
-OVERVIEW = "overview-v3"
+OVERVIEW = "overview-v4"
 """Name (and rules version) of the kept ``Overview`` of a tasks tree."""
 
 
@@ -163,6 +177,8 @@ class Overview(NamedTuple):
     """``ready_key`` of each task ready while nobody holds a claim, sorted; claims only remove tasks."""
     unblocked: tuple[str, ...] = ()
     """The blocked tasks that would be ready if reopened (sorted): reopening one needs no more facts."""
+    parents: tuple[str, ...] = ()
+    """The tasks with a live child not done (``open_parents``, sorted): never ready."""
 
     @property
     def ready(self) -> list[str]:
@@ -172,8 +188,11 @@ class Overview(NamedTuple):
 
 def overview(tasks: Mapping[str, TaskView]) -> Overview:
     counts = Counter(t.status.value for t in live(tasks).values())
-    unblocked = sorted(t.id for t in tasks.values() if t.status is Status.BLOCKED and not t.deleted and not held(t, tasks))
-    return Overview(dict(sorted(counts.items())), tuple(ready_key(t) for t in ready(tasks, {}, "")), tuple(unblocked))
+    parents = open_parents(tasks)
+    unblocked = sorted(t.id for t in tasks.values()
+                       if t.status is Status.BLOCKED and not t.deleted and not held(t, tasks, parents))
+    return Overview(dict(sorted(counts.items())), tuple(ready_key(t) for t in ready(tasks, {}, "")), tuple(unblocked),
+                    tuple(sorted(parents)))
 
 
 def children(tasks: Mapping[str, TaskView], parent: str) -> list[str]:

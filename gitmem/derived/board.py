@@ -13,7 +13,7 @@ the board is computed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from typing import Any, NamedTuple
 
 from gitmem.core import graph
@@ -69,9 +69,10 @@ def _order(row: Row | TaskSummary) -> tuple[int, str, str]:
     return row.priority, row.created_at, row.id
 
 
-def row_of(t: TaskSummary, short: str, tasks: graph.Lookup | None = None) -> Row:
-    """``t``'s row; with ``tasks`` (a blocked row), the reasons it is not ready."""
-    reasons = tuple(graph.blockers(t, tasks, {}, "")) if tasks is not None else ()
+def row_of(t: TaskSummary, short: str, tasks: graph.Lookup | None = None, parents: Container[str] = frozenset()) -> Row:
+    """``t``'s row; with ``tasks`` (a blocked row), the reasons it is not ready (``parents``:
+    the tasks whose children are not all done)."""
+    reasons = tuple(graph.blockers(t, tasks, {}, "", parents)) if tasks is not None else ()
     return Row(t.id, short, t.title, t.priority, t.created_at, t.updated_at, t.status is Status.BLOCKED,
                t.block_reason, reasons, tuple(t.depends_on), t.parent)
 
@@ -80,20 +81,21 @@ def board(tasks: Mapping[str, TaskSummary], keep: int) -> Board:
     """In progress (by priority), ready and blocked (by priority, then age), claims left aside."""
     short = graph.short_ids(tasks)
     live = graph.live(tasks)
+    parents = graph.open_parents(tasks)
     doing: list[TaskSummary] = []
     ready: list[TaskSummary] = []
     blocked: list[TaskSummary] = []
     for t in live.values():
         if t.status is Status.IN_PROGRESS:
             doing.append(t)
-        elif t.status is Status.PENDING and graph.is_ready(t, tasks, {}, ""):
+        elif t.status is Status.PENDING and graph.is_ready(t, tasks, {}, "", parents):
             ready.append(t)
         elif t.status in (Status.PENDING, Status.BLOCKED):
             blocked.append(t)
 
     def first(found: list[TaskSummary], reasons: bool = False) -> tuple[Row, ...]:
         # Sorted and cut first: rows (and reasons, with their dependency lookups) only for what is kept.
-        return tuple(row_of(t, short[t.id], tasks if reasons else None) for t in sorted(found, key=_order)[:keep])
+        return tuple(row_of(t, short[t.id], tasks if reasons else None, parents) for t in sorted(found, key=_order)[:keep])
 
     return Board(first(doing), first(ready), first(blocked, reasons=True), (len(doing), len(ready), len(blocked)),
                  len(live), sum(t.status.terminal for t in live.values()),
@@ -117,6 +119,8 @@ def carried(kept: Board, old: graph.Overview, new: graph.Overview, before: Mappi
     a task's row as the tree after the change has it. A list that was cut may come out
     shorter than ``keep``: its rows are still the first of the list."""
     changed = set(after)
+    if any(t is not None and t.parent for t in (*after.values(), *before.values())):
+        return None  # a child's change moves its parent's row, which may not be among the changed
     for task_id, new_task in after.items():
         old_task = before.get(task_id)
         if new_task.deleted or (old_task is not None and (old_task.deleted or old_task.updated_at > new_task.updated_at)):
@@ -233,12 +237,13 @@ def _carry(snap: Snapshot) -> Board | None:
     reader = _Reader(snap)
     before = {t: TaskSummary.of(old_snap.task(t)) if old_snap.has_task(t) else None for t in changed}
     after = {t: found for t in changed if (found := reader.get(t)) is not None}
+    waiting_on_children = frozenset(graph.Overview(*new).parents)
 
     def row_for(task_id: str, with_reasons: bool) -> Row:
         summary = reader.get(task_id)
         assert summary is not None
         short = graph.short_id(task_id, snap.fanout_ids(task_id))
-        return row_of(summary, short, reader if with_reasons else None)
+        return row_of(summary, short, reader if with_reasons else None, waiting_on_children)
 
     return carried(_cooked(kept), graph.Overview(*old), graph.Overview(*new), before, after, row_for)
 

@@ -86,6 +86,7 @@ class _Graph:
         self.counts = dict(kept.counts)
         self.order = {key[3]: key for key in kept.order}
         self.unblocked = set(kept.unblocked)
+        self.parents = set(kept.parents)
         self.lookup = lookup
         self.known: Links | None = None
         """The links of the tree before the write, once ``use`` loaded them."""
@@ -110,8 +111,8 @@ class _Graph:
             self.children = {k: list(v) for k, v in self.known.children.items()}
 
     def free(self, task_id: str) -> bool:
-        """Nothing it depends on holds it up and its parent is not cancelled."""
-        return task_id not in self.waiting and task_id not in self.orphaned
+        """Nothing it depends on holds it up, its parent is not cancelled, its children are done."""
+        return task_id not in self.waiting and task_id not in self.orphaned and task_id not in self.parents
 
     def place(self, task: TaskView, free: bool) -> None:
         """Put ``task`` in the ready order, or among the unblocked, as its status and ``free`` say."""
@@ -138,6 +139,9 @@ class _Graph:
             _remove(self.dependents, dep, task.id)
         if task.parent:
             _remove(self.children, task.parent, task.id)
+            if not self.children.get(task.parent):  # its last child not done: the parent may be ready
+                self.parents.discard(task.parent)
+                self.consider(task.parent)
         for other in self.dependents.get(task.id, []):
             left = self.waiting.get(other, 0) - 1
             if left > 0:
@@ -166,6 +170,9 @@ class _Graph:
             self.waiting[task.id] = count
         if task.parent:
             self.children.setdefault(task.parent, []).append(task.id)
+            self.parents.add(task.parent)  # a child not done again: the parent waits for it
+            self.order.pop(task.parent, None)
+            self.unblocked.discard(task.parent)
             parent = self.lookup(task.parent)
             if parent is not None and parent.status is Status.CANCELLED:
                 self.orphaned.add(task.id)
@@ -178,7 +185,8 @@ class _Graph:
     def result(self) -> tuple[graph.Overview, Links | None]:
         """The overview, and the links if the change moved them (None: as they were)."""
         counts = dict(sorted((s, n) for s, n in self.counts.items() if n > 0))
-        overview = graph.Overview(counts, tuple(sorted(self.order.values())), tuple(sorted(self.unblocked)))
+        overview = graph.Overview(counts, tuple(sorted(self.order.values())), tuple(sorted(self.unblocked)),
+                                  tuple(sorted(self.parents)))
         if not self.changed:
             return overview, None
         return overview, Links(self.waiting, _frozen(self.dependents), _frozen(self.children), tuple(sorted(self.orphaned)))

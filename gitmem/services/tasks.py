@@ -314,7 +314,8 @@ def next_ready(ws: Workspace, n: int = 1) -> tuple[list[Task], dict[str, str]]:
 
 def explain(ws: Workspace, given: str) -> tuple[Task, list[str]]:
     task, found = find(ws, given)
-    return task, graph.blockers(found.tasks[task.id], found.tasks, claim_holders(found), ws.agent)
+    return task, graph.blockers(found.tasks[task.id], found.tasks, claim_holders(found), ws.agent,
+                                graph.open_parents(found.tasks))
 
 
 def claim_next(ws: Workspace) -> Task | None:
