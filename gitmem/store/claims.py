@@ -104,9 +104,10 @@ def load_events(repo: Repo, commit: str | None = None) -> dict[str, list[Claim]]
 
 def load_claims(repo: Repo, commit: str | None = None) -> dict[str, Claim]:
     """task -> the claim holding it now."""
-    out = {}
-    now, seconds = time.time(), lease(repo)
-    for task, events in load_events(repo, commit).items():
+    out: dict[str, Claim] = {}
+    found = load_events(repo, commit)
+    now, seconds = (time.time(), lease(repo)) if found else (None, None)  # no claims: no config to read
+    for task, events in found.items():
         held = holder(events, now=now, lease=seconds)
         if held is not None:
             out[task] = held
