@@ -1,18 +1,16 @@
-"""The repository over libgit2 (pygit2): objects, trees, commits and config; refs and history
-are its two mixins (``refs.py``, ``history.py``)."""
+"""The one module that talks to libgit2 (pygit2): objects, refs, config, history."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pygit2
 
 from gitmem.core.errors import CorruptMemory, NotARepository
 from gitmem.git.cli import command_line_config, pack_blobs
-from gitmem.git.history import CommitInfo, History, TooLarge
-from gitmem.git.refs import Refs
 
 _BLOB = pygit2.GIT_FILEMODE_BLOB
 _BLOB_TYPE = pygit2.enums.ObjectType.BLOB
@@ -37,6 +35,28 @@ BULK_BLOBS = 512
 
 
 
+class RefMoved(Exception):
+    """A compare-and-swap ref update lost: the ref no longer has the expected value."""
+
+
+class RefLocked(Exception):
+    """Another writer holds the ref's lock file."""
+
+
+class CommitInfo(NamedTuple):
+    """What gitmem reads of a commit."""
+
+    id: str
+    tree: str
+    parents: tuple[str, ...]
+    message: str
+    time: int
+
+
+class TooLarge(Exception):
+    """A walk met more entries or commits than its limit."""
+
+
 class TreeEntry(NamedTuple):
     """One entry of a tree walk: the path (undecodable bytes kept as surrogates), id, mode."""
 
@@ -47,7 +67,7 @@ class TreeEntry(NamedTuple):
 
 
 
-class Repo(Refs, History):
+class Repo:
     """A git repository opened once and passed down through the layers."""
 
     def __init__(self, raw: pygit2.Repository) -> None:
@@ -322,6 +342,191 @@ class Repo(Refs, History):
         name = clean(os.environ.get(f"GIT_{role}_NAME") or self.config_get("user.name")) or "gitmem"
         email = clean(os.environ.get(f"GIT_{role}_EMAIL") or self.config_get("user.email")) or "gitmem@localhost"
         return pygit2.Signature(name, email)
+
+    # -- refs and reflogs -------------------------------------------------
+    @property
+    def head_is_unborn(self) -> bool:
+        return bool(self._raw.head_is_unborn)
+
+    def head_branch(self) -> str | None:
+        """The checked-out branch's short name, or ``None`` when HEAD is detached."""
+        try:
+            target = self._raw.references["HEAD"].target
+        except (KeyError, pygit2.GitError):
+            return None
+        if isinstance(target, str) and target.startswith("refs/heads/"):
+            return target[len("refs/heads/") :]
+        return None
+
+    def head_commit(self) -> str | None:
+        if self._raw.head_is_unborn:
+            return None
+        try:
+            return str(self._raw.head.target)
+        except pygit2.GitError:
+            return None
+
+    def _reflog(self, ref: str) -> list[Any]:
+        """``ref``'s reflog entries, newest first; none when it has no (readable) reflog."""
+        try:
+            reference = self._raw.references.get(ref)
+            return list(reference.log()) if reference is not None else []
+        except (pygit2.GitError, KeyError, ValueError, OSError):
+            return []
+
+    def reflog(self, ref: str) -> list[tuple[str, str]]:
+        """(message, new id) of each entry of ``ref``'s reflog, newest first."""
+        return [(str(e.message or ""), str(e.oid_new)) for e in self._reflog(ref)]
+
+    def reflog_start(self, ref: str) -> tuple[str, str, int] | None:
+        """(message, new id, time) of the oldest entry of ``ref``'s reflog: when it was made."""
+        entries = self._reflog(ref)
+        if not entries:
+            return None
+        first = entries[-1]
+        return str(first.message or ""), str(first.oid_new), int(first.committer.time)
+
+    def branches(self) -> dict[str, str]:
+        """Local branch short names -> tip commit."""
+        prefix = "refs/heads/"
+        return {name[len(prefix) :]: oid for name, oid in self.refs_under(prefix).items()}
+
+    def delete_ref(self, name: str, old: str) -> None:
+        """Delete ``name`` only if it still points at ``old``."""
+        ref = self._raw.references.get(name)
+        if ref is None or str(ref.target) != old:
+            raise RefMoved(name)
+        ref.delete()
+
+    def ref_target(self, name: str) -> str | None:
+        try:
+            ref = self._raw.references.get(name)
+        except (pygit2.GitError, pygit2.InvalidSpecError, ValueError):
+            return None
+        if ref is None:
+            return None
+        target = ref.target
+        return None if isinstance(target, str) else str(target)
+
+    def refs_under(self, prefix: str) -> dict[str, str]:
+        out = {}
+        for name in self._raw.references:
+            if name.startswith(prefix):
+                target = self.ref_target(name)
+                if target:
+                    out[name] = target
+        return out
+
+    def cas_ref(self, name: str, new: str, old: str | None, message: str) -> None:
+        """Move ``name`` from ``old`` to ``new`` (create it when ``old`` is None), atomically."""
+        oid = pygit2.Oid(hex=new)
+        if old is None:
+            self._create_ref(name, new, message)
+            return
+        try:
+            ref = self._raw.references.get(name)
+            if ref is None or str(ref.target) != old:
+                raise RefMoved(name)
+            ref.set_target(oid, message)
+        except pygit2.AlreadyExistsError as exc:
+            raise RefMoved(name) from exc
+        except (pygit2.GitError, OSError) as exc:
+            # libgit2 reports a held lock file as OSError, a lost race as GitError.
+            text = str(exc)
+            if "lock" in text:
+                raise RefLocked(name) from exc
+            if "does not match" in text or "exists" in text or "modified" in text:
+                raise RefMoved(name) from exc
+            raise
+
+    def _create_ref(self, name: str, new: str, message: str) -> None:
+        """Create ``name`` only if absent. libgit2 checks existence before taking the lock,
+        so two creators can both succeed; ``git update-ref NAME NEW ""`` checks under it."""
+        from gitmem.git.cli import GitCommandError, run_git
+
+        try:
+            run_git(self.git_dir, ["--git-dir", self.git_dir, "update-ref", "--create-reflog", "-m", message, name, new, ""])
+        except GitCommandError as exc:
+            if "reference already exists" in exc.message:
+                raise RefMoved(name) from exc
+            if "lock" in exc.message:
+                raise RefLocked(name) from exc
+            raise
+
+    # -- history --------------------------------------------------------------
+    def resolve_commit(self, rev: str) -> str | None:
+        try:
+            obj = self._raw.revparse_single(rev)
+            return str(obj.peel(pygit2.Commit).id)
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+            return None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        if ancestor == descendant:
+            return True
+        return bool(self._raw.descendant_of(descendant, ancestor))
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            base = self._raw.merge_base(a, b)
+        except (pygit2.GitError, ValueError):
+            return None
+        return str(base) if base else None
+
+    def commits_between(self, old: str, new: str, limit: int = 10_000) -> list[CommitInfo]:
+        """Commits reachable from ``new`` but not ``old`` (``old..new``), oldest first."""
+        walker = self._raw.walk(pygit2.Oid(hex=new), pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+        with contextlib.suppress(KeyError, ValueError, pygit2.GitError):
+            walker.hide(pygit2.Oid(hex=old))
+        out = []
+        for commit in walker:
+            out.append(self.commit_info(str(commit.id)))
+            if len(out) >= limit:
+                break
+        return out
+
+    def reachable_commits(self) -> set[str]:
+        """Every commit reachable from any ref or any worktree's HEAD (``git rev-list --all``)."""
+        from gitmem.git.cli import run_git
+
+        out = run_git(self.git_dir, ["--git-dir", self.git_dir, "rev-list", "--all"])
+        return set(out.decode("ascii", "replace").split())
+
+    def count_commits(self, tips: list[str]) -> int:
+        """How many commits ``tips`` reach together (0 when git cannot say)."""
+        from gitmem.git.cli import run_git
+
+        if not tips:
+            return 0
+        out = run_git(self.git_dir, ["--git-dir", self.git_dir, "rev-list", "--count", *tips], check=False)
+        text = out.decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else 0
+
+    def merged_tree(self, ours: str, theirs: str) -> str | None:
+        """The tree a merge of two commits would make, or None when it conflicts (``git merge-tree``)."""
+        from gitmem.git.cli import run_git_result
+
+        done = run_git_result(self.git_dir, ["--git-dir", self.git_dir, "merge-tree", "--write-tree", ours, theirs])
+        tree = done.stdout.decode("ascii", "replace").split("\n", 1)[0].strip()
+        return tree if done.returncode == 0 and tree else None
+
+    def newest_first(self, tip: str, limit: int) -> list[CommitInfo]:
+        """Up to ``limit`` commits reachable from ``tip``, newest first (children before parents)."""
+        walker = self._raw.walk(pygit2.Oid(hex=tip), pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
+        return [self.commit_info(str(c.id)) for c, _ in zip(walker, range(limit), strict=False)]
+
+    def history_shape(self, old: str | None, new: str, limit: int) -> int:
+        """The most parents of any commit in ``old..new``; raises TooLarge past ``limit`` commits."""
+        walker = self._raw.walk(pygit2.Oid(hex=new), pygit2.enums.SortMode.NONE)
+        if old is not None:
+            with contextlib.suppress(KeyError, ValueError, pygit2.GitError):
+                walker.hide(pygit2.Oid(hex=old))
+        most = 0
+        for count, commit in enumerate(walker, 1):
+            if count > limit:
+                raise TooLarge(f"more than {limit} new commits")
+            most = max(most, len(commit.parent_ids))
+        return most
 
     # -- config -------------------------------------------------------------
     def config_get(self, name: str) -> str | None:

@@ -16,8 +16,7 @@ from gitmem.core.errors import GitmemError, InvalidInput
 from gitmem.derived import index
 from gitmem.engine import branches
 from gitmem.engine.workspace import Workspace
-from gitmem.git.refs import RefMoved
-from gitmem.git.repo import Repo
+from gitmem.git.repo import RefMoved, Repo
 from gitmem.services.fsck import drop_notes, history_incomplete
 from gitmem.store import aliases, notes
 from gitmem.store.memory import Change, Snapshot

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from gitmem.core.errors import ConcurrentUpdate
-from gitmem.git.refs import RefLocked, RefMoved
-from gitmem.git.repo import Repo
+from gitmem.git.repo import RefLocked, RefMoved, Repo
 
 CAS_ATTEMPTS = 60
 T = TypeVar("T")

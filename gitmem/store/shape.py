@@ -22,8 +22,7 @@ from collections.abc import Mapping
 
 from gitmem.core.constants import BACKUP_PREFIX, CLAIMS_REF, FORMAT_VERSION, MAX_BLOB, MAX_CLOCK_JUMP, MEMORY_PREFIX, NOTES_REF
 from gitmem.core.errors import MALFORMED, GitmemError
-from gitmem.git.history import TooLarge
-from gitmem.git.repo import Repo, TreeEntry
+from gitmem.git.repo import Repo, TooLarge, TreeEntry
 from gitmem.store import records
 from gitmem.store.aliases import ALIASES_PATH
 from gitmem.store.codec import loads
