@@ -13,6 +13,7 @@ keyed by entry id. Everything here is pure data: no git, no TOML.
 
 from __future__ import annotations
 
+import binascii
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -380,6 +381,4 @@ class Session:
 def follow_up_id(text: str) -> str:
     """A follow-up's identity: the same words (case and spacing aside) are the same follow-up,
     whichever turn or session repeats them. CRC-32: a hash without hashlib's import cost."""
-    import binascii
-
     return f"f-{binascii.crc32(' '.join(text.split()).casefold().encode('utf-8', 'surrogatepass')):08x}"

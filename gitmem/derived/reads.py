@@ -21,29 +21,23 @@ KEPT_TASKS = 16
 KEPT_SESSIONS = 8
 """Session documents kept (the open sessions of a few agents: they are rewritten every turn)."""
 
-_summaries: dict[str, dict[str, TaskSummary]] = {}
-"""tasks tree -> its summaries, for the reads of one process (a tree's content never changes)."""
-plan_keys_read: list[str] = []
-"""The tasks tree whose plan keys were read last: a write on it carries them (``writes``)."""
+PLAN_KEYS_READ = "plan-keys-read"
+"""Set in ``snap.derived`` once the plan keys were read: a write on it carries them (``writes``)."""
 
 
 def summaries(snap: Snapshot) -> dict[str, TaskSummary]:
-    """What reads need of every task (tombstones included)."""
-    tree = snap.tasks_tree()
-    found = _summaries.get(tree) if tree is not None else None
+    """What reads need of every task (tombstones included), read once per snapshot."""
+    found: dict[str, TaskSummary] | None = snap.derived.get("summaries")
     if found is None:
-        found = index.summaries(snap.repo, tree, lambda: snap.task_blobs, snap.task)
-        if tree is not None:
-            _summaries.clear()  # the newest tree only: a command reads one or two
-            _summaries[tree] = found
+        found = snap.derived["summaries"] = index.summaries(snap.repo, snap.tasks_tree(), lambda: snap.task_blobs,
+                                                            snap.task)
     return found
 
 
 def plan_keys(snap: Snapshot) -> dict[str, tuple[str, bool]]:
     """task id -> (plan_key, deleted) of the tasks that have one (the index ``plan sync`` reads)."""
-    tree = snap.tasks_tree()
-    plan_keys_read[:] = [tree] if tree is not None else []
-    return index.plan_keys(snap.repo, tree, lambda: snap.task_blobs, snap.task)
+    snap.derived[PLAN_KEYS_READ] = True
+    return index.plan_keys(snap.repo, snap.tasks_tree(), lambda: snap.task_blobs, snap.task)
 
 
 def tasks(snap: Snapshot, task_ids: list[str]) -> list[Task]:

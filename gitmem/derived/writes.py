@@ -43,7 +43,7 @@ def _carry_plan_keys(written: Written) -> None:
     """Only a writer that read the plan keys (``plan sync``) pays for carrying them forward."""
     base, change = written.base, written.change
     old_tree = base.tasks_tree()
-    if old_tree is None or reads.plan_keys_read != [old_tree] or not change.tasks:
+    if old_tree is None or not base.derived.get(reads.PLAN_KEYS_READ) or not change.tasks:
         return
     if any(p.startswith(TASKS_DIR) for p in change.blobs):
         return

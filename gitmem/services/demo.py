@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from gitmem.core.errors import GitmemError
+from gitmem.services.hook_install import python_flags
 
 # Variables that would point a git process at another repository (e.g. inside a hook).
 _REPO_ENV = (
@@ -210,7 +211,9 @@ def play(path: str, steps: list[Step]) -> Iterator[Shown]:
         if step.program == "git":
             argv, shown = ["git", *args], ["git", *args]
         else:
-            argv, shown = [sys.executable, "-m", "gitmem", "-C", path, *args], ["git", "codex", *args]
+            # Started as the hook shims start it: nothing in the tour's work tree is importable.
+            argv = [sys.executable, *python_flags().split(), "-m", "gitmem", "-C", path, *args]
+            shown = ["git", "codex", *args]
         done = _run(argv, path)
         result = Shown(step, shlex.join(shown), done.stdout, done.returncode)
         yield result

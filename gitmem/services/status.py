@@ -49,9 +49,9 @@ def unmerged_memories(ws: Workspace) -> list[str]:
 
 
 def _no_commits_yet(ws: Workspace, branch: str, code: str) -> bool:
-    """Whether ``branch`` still points where it was created (its reflog's first entry)."""
-    start = ws.repo.reflog_start(f"refs/heads/{branch}")
-    return start is not None and start[1] == code and len(ws.repo.reflog(f"refs/heads/{branch}")) == 1
+    """Whether ``branch`` still points where it was created (its reflog's only entry)."""
+    entries = ws.repo.reflog(f"refs/heads/{branch}")
+    return len(entries) == 1 and entries[0][1] == code
 
 
 def squash_merged(ws: Workspace, base: str, branch_tip: str) -> bool:

@@ -161,30 +161,32 @@ def transition(
             updated = edits.append_log(updated, f"{verb}: {note}", entry_id=_log_id(), stamp=stamp, now=now)
         return updated
 
-    if verb == "start":
-        _refuse_if_held_by_another(ws, resolve_id(ws.require_snapshot(), given))
-    task = _update(ws, given, verb, apply)
-    if verb == "start":
-        hold(ws, task.id)  # a started task is held: another agent's --claim passes it by
-    else:
+    # A started task is held (another agent's --claim passes it by): taken before the memory
+    # write, which is refused if another agent holds it, and given back if the write fails.
+    took = hold(ws, resolve_id(ws.require_snapshot(), given)) if verb == "start" else None
+    try:
+        task = _update(ws, given, verb, apply)
+    except GitmemError:
+        if took:
+            release_claim(ws, took)
+        raise
+    if verb != "start":
         release_claim(ws, task.id)  # done, blocked or back in the pool: anyone may take it next
     return task
 
 
-def _refuse_if_held_by_another(ws: Workspace, task_id: str) -> None:
-    held = claim_store.load_claims(ws.repo).get(task_id)
-    if held is not None and held.agent != ws.agent:
-        raise InvalidState(f"{task_id} is claimed by {held.agent}",
-                           hint=f"if {held.agent} no longer works on it: git codex tasks release {task_id}")
-
-
-def hold(ws: Workspace, task_id: str) -> None:
-    """Claim ``task_id`` for this agent unless somebody holds it already."""
+def hold(ws: Workspace, task_id: str) -> str | None:
+    """Claim ``task_id`` for this agent, atomically; InvalidState if another agent holds it.
+    Returns ``task_id`` when this call took the claim, None when the agent held it already."""
 
     def choose(claims: Mapping[str, Claim]) -> tuple[dict[str, Claim | None], str] | None:
-        return None if task_id in claims else ({task_id: _new_claim(ws, task_id, claims)}, f"claim {task_id} for {ws.agent}")
+        held = claims.get(task_id)
+        if held is not None and held.agent != ws.agent:
+            raise InvalidState(f"{task_id} is claimed by {held.agent}",
+                               hint=f"if {held.agent} no longer works on it: git codex tasks release {task_id}")
+        return None if held is not None else ({task_id: _new_claim(ws, task_id, claims)}, f"claim {task_id} for {ws.agent}")
 
-    claim_store.update_claims(ws.repo, choose, ws.trailers())
+    return task_id if claim_store.update_claims(ws.repo, choose, ws.trailers()) else None
 
 
 def _new_claim(ws: Workspace, task_id: str, claims: Mapping[str, Claim]) -> Claim:

@@ -58,6 +58,8 @@ class Snapshot:
     _task_blobs: dict[str, str] | None = None
     _tasks: dict[str, Task] = field(default_factory=dict)
     _sessions: dict[str, Session] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """What the derived layer learnt of this snapshot while it lives (never read here)."""
 
     @property
     def task_blobs(self) -> dict[str, str]:
