@@ -1,5 +1,6 @@
 """``python -m gitmem`` and the ``git-codex`` executable: a kept answer if one is still
-valid (``derived.answers``, standard library only), else the full CLI (``cli.main``)."""
+valid (``derived.answers``, standard library only), a hook event with nothing to do
+(``services.hook_gate``), else the full CLI (``cli.main``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ def main_exit() -> None:
 
     if answers.answer(sys.argv[1:]):
         sys.exit(0)
+    if sys.argv[1:2] == ["hook"]:
+        from gitmem.services import hook_gate
+
+        if hook_gate.idle(sys.argv[2:]):
+            sys.exit(0)
     from gitmem.cli.main import main
 
     sys.exit(main())

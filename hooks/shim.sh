@@ -21,6 +21,7 @@ if [ -x "$orig" ]; then
     else "$orig" "$@" || status=$?
     fi
 fi
+# Where gitmem is not enabled (a shared core.hooksPath) no Python starts.
 gitmem_part() {
     [ -x "$GITMEM_PYTHON" ] || return 0
     # Cheap checks first: most events need no Python at all.
@@ -57,12 +58,12 @@ gitmem_part() {
         ;;
     post-rewrite)
         [ -n "$stdin_copy" ] || return 0
-        [ "$(git config --bool codex.enabled 2>/dev/null)" = false ] && return 0
+        [ "$(git config --bool codex.enabled 2>/dev/null)" = true ] || return 0
         "$GITMEM_PYTHON" $GITMEM_FLAGS -m gitmem hook @HOOK@ "$@" <"$stdin_copy"
         return 0
         ;;
     esac
-    [ "$(git config --bool codex.enabled 2>/dev/null)" = false ] && return 0
+    [ "$(git config --bool codex.enabled 2>/dev/null)" = true ] || return 0
     "$GITMEM_PYTHON" $GITMEM_FLAGS -m gitmem hook @HOOK@ "$@" </dev/null
 }
 gitmem_part "$@" || true

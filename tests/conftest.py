@@ -62,6 +62,32 @@ def sealed_env(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeyp
         assert not refused, f"{log}: {refused[0]}"
 
 
+TOOLS = Path(os.environ.get("GITMEM_TEST_TOOLS") or Path(__file__).resolve().parents[1] / ".cache" / "tools")
+"""Where the suite installs the pinned npm packages it drives (husky, lefthook, the agents)."""
+REAL_HOME = os.environ.get("HOME", "/")
+"""npm's own cache and config live in the real home, not a test's sealed one."""
+
+
+def npm_tool(package: str, version: str, binary: str) -> Path:
+    """``binary`` of ``package@version``, installed once from npm into ``TOOLS``; the test is
+    skipped, saying why, where npm or its registry cannot be reached."""
+    prefix = TOOLS / f"{package.replace('/', '+')}@{version}"
+    path = prefix / "node_modules" / ".bin" / binary
+    if path.exists():
+        return path
+    import shutil
+
+    if shutil.which("npm") is None:
+        pytest.skip(f"SKIPPED LOUDLY: npm is not installed, so {package}@{version} cannot be tried for real")
+    prefix.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(prefix),
+                             f"{package}@{version}"], capture_output=True, text=True, timeout=600, env={
+                                 **os.environ, "HOME": REAL_HOME})
+    if result.returncode != 0 or not path.exists():
+        pytest.skip(f"SKIPPED LOUDLY: npm could not install {package}@{version}: {result.stderr.strip()[-300:]}")
+    return path
+
+
 def git(cwd: Path, *args: str, check: bool = True, input: str | None = None) -> str:
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, input=input)
     if check and result.returncode != 0:

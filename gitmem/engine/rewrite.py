@@ -60,6 +60,34 @@ def parse_pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def recorded_pairs(ws: Workspace, kind: str) -> list[tuple[str, str]]:
+    """The rewritten pairs when post-rewrite had no stdin (a hook manager's): the rebase's own
+    list, still on disk while the hook runs, or the amend the HEAD reflog just recorded."""
+    if kind == "rebase":
+        for name in ("rebase-merge/rewritten-list", "rebase-apply/rewritten"):
+            text = _read(os.path.join(ws.repo.git_dir, name))
+            if text:
+                return parse_pairs(text)
+        return []
+    moves = ws.repo.reflog_moves("HEAD")[:1]
+    return [(old, new) for old, new, message in moves
+            if kind == "amend" and message.startswith("commit (amend)") and new == ws.head]
+
+
+def amended(ws: Workspace, ref: str) -> dict[str, str]:
+    """old -> newest id of every ``commit --amend`` the reflog of ``ref`` still records."""
+    moves = {old: new for old, new, message in reversed(ws.repo.reflog_moves(ref))
+             if message.startswith("commit (amend)") and old != new}
+    resolved = {}
+    for old in moves:
+        new, seen = moves[old], {old}
+        while new in moves and new not in seen:
+            seen.add(new)
+            new = moves[new]
+        resolved[old] = new
+    return resolved
+
+
 def dropped_commits(ws: Workspace, state: RebaseState, mapping: Mapping[str, str]) -> tuple[dict[str, str], set[str]]:
     """Commits the rebase left out: upstream equivalents by patch id, and the orphans."""
     repo = ws.repo

@@ -86,3 +86,17 @@ def command_line_config() -> dict[str, str]:
             if name:
                 out[name.lower()] = os.environ.get(f"GIT_CONFIG_VALUE_{n}", "")
     return out
+
+
+def config_origin(cwd: str, name: str) -> str:
+    """The file that sets ``name``, as ``git config --show-origin`` says (the last one wins;
+    gitmem's own ``-c core.hooksPath=/dev/null`` is left out), or "command line"."""
+    result = run_git_result(cwd, ["config", "--show-origin", "--get-all", name])
+    origins = [line.split("\t", 1)[0] for line in result.stdout.decode("utf-8", "replace").splitlines()]
+    files = [o.removeprefix("file:") for o in origins if o.startswith("file:")]
+    return files[-1] if files else "command line" if origins else ""
+
+
+def head_is_merge(cwd: str) -> bool:
+    """Whether HEAD has a second parent (one ``git rev-parse``; no repository is opened)."""
+    return run_git_result(cwd, ["rev-parse", "-q", "--verify", "HEAD^2"]).returncode == 0

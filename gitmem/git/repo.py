@@ -378,6 +378,10 @@ class Repo:
         """(message, new id) of each entry of ``ref``'s reflog, newest first."""
         return [(str(e.message or ""), str(e.oid_new)) for e in self._reflog(ref)]
 
+    def reflog_moves(self, ref: str) -> list[tuple[str, str, str]]:
+        """(old id, new id, message) of each entry of ``ref``'s reflog, newest first."""
+        return [(str(e.oid_old), str(e.oid_new), str(e.message or "")) for e in self._reflog(ref)]
+
     def reflog_start(self, ref: str) -> tuple[str, str, int] | None:
         """(message, new id, time) of the oldest entry of ``ref``'s reflog: when it was made."""
         entries = self._reflog(ref)

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 from gitmem.engine import branches, drift, rewrite
 from gitmem.engine.workspace import Workspace
 from gitmem.services import hook_install
+from gitmem.services.hook_gate import framework_args
 from gitmem.store import events
-
-
-def framework_args(name: str, args: list[str]) -> list[str]:
-    """The pre-commit framework passes hook arguments in PRE_COMMIT_* variables instead."""
-    if args:
-        return args
-    env = os.environ
-    if name == "post-checkout" and "PRE_COMMIT_CHECKOUT_TYPE" in env:
-        return [env.get("PRE_COMMIT_FROM_REF", ""), env.get("PRE_COMMIT_TO_REF", ""), env["PRE_COMMIT_CHECKOUT_TYPE"]]
-    if name == "post-rewrite" and "PRE_COMMIT_REWRITE_COMMAND" in env:
-        return [env["PRE_COMMIT_REWRITE_COMMAND"]]
-    return args
 
 
 def run(path: str, name: str, args: list[str], stdin: str) -> str | None:
@@ -35,7 +23,8 @@ def run(path: str, name: str, args: list[str], stdin: str) -> str | None:
     done: list[str] = []
     if name == "post-rewrite" and args:
         state = rewrite.capture_state(ws.repo.git_dir)
-        done.extend(rewrite.apply(ws, args[0], rewrite.parse_pairs(stdin), state))
+        pairs = rewrite.parse_pairs(stdin) or rewrite.recorded_pairs(ws, args[0])
+        done.extend(rewrite.apply(ws, args[0], pairs, state))
     if name == "post-checkout" and args[2:3] == ["1"] and not ws.detached:
         done.extend(branches.ensure_memory(ws))  # a branch recreated at the same commit is no drift
     found = drift.check(ws)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gitmem.core.errors import InvalidInput
 from gitmem.engine import branches, drift
 from gitmem.engine.fold import merge_into
-from gitmem.engine.rewrite import remap_memory
+from gitmem.engine.rewrite import amended, remap_memory
 from gitmem.engine.workspace import Workspace
 from gitmem.git.cli import patch_ids
 from gitmem.store import events, local, notes
@@ -27,7 +27,8 @@ def base_branch(ws: Workspace) -> branches.Source | None:
 
 
 def relink(ws: Workspace, old_head: str | None) -> tuple[int, int]:
-    """Map evidence commits no longer in HEAD's history to HEAD's commits by patch id."""
+    """Map evidence commits no longer in HEAD's history to HEAD's commits: by the amends the
+    branch's reflog records (content changes included), then by patch id."""
     repo = ws.repo
     snap = ws.require_snapshot()
     head = ws.head or ""
@@ -35,12 +36,14 @@ def relink(ws: Workspace, old_head: str | None) -> tuple[int, int]:
     lost = [c for c in referenced if not repo.has_object(c) or not repo.is_ancestor(c, head)]
     if not lost:
         return 0, 0
+    amends = amended(ws, f"refs/heads/{ws.branch}")
+    mapping = {c: amends[c] for c in lost if c in amends and repo.has_object(amends[c]) and repo.is_ancestor(amends[c], head)}
     base = repo.merge_base(old_head, head) if old_head and repo.has_object(old_head) else None
     current = [c.id for c in repo.commits_between(base, head, limit=5000)] if base else []
-    present = [c for c in lost if repo.has_object(c)]
+    present = [c for c in lost if repo.has_object(c) and c not in mapping]
     ids = patch_ids(repo.workdir or repo.git_dir, [*present, *current])
     by_patch = {ids[c]: c for c in current if c in ids}
-    mapping = {c: by_patch[ids[c]] for c in present if c in ids and ids[c] in by_patch}
+    mapping.update({c: by_patch[ids[c]] for c in present if c in ids and ids[c] in by_patch})
     orphans = {c for c in lost if c not in mapping}
     remap_memory(ws, mapping, orphans)
     notes.copy_notes(repo, mapping, ws.trailers())

@@ -44,9 +44,17 @@ def add_fetch_refspec(ws: Workspace, remote: str) -> list[str]:
     return [f"git fetch {remote} now brings memory ({len(added)} refspecs added)"] if added else []
 
 
-def init(ws: Workspace, *, install_hooks: bool = True, fetch_refspec: str | None = None) -> InitResult:
-    """Enable gitmem and give the default branch a memory; running it twice is a no-op."""
+def init(ws: Workspace, *, install_hooks: bool = True, shared_hooks: bool = False,
+         fetch_refspec: str | None = None) -> InitResult:
+    """Enable gitmem and give the default branch a memory; running it twice is a no-op.
+
+    What can refuse (the hooks' place, the remote) is checked before anything is written."""
     repo = ws.repo
+    install_hooks = install_hooks and not repo.is_bare
+    if install_hooks:
+        hook_install.check(repo, shared=shared_hooks)
+    if fetch_refspec:
+        sync.check_remote(ws, fetch_refspec)
     if repo.config_get("codex.enabled") is None:
         repo.config_set("codex.enabled", "true")
     if repo.config_get("codex.defaultBranch") is None:
@@ -54,7 +62,7 @@ def init(ws: Workspace, *, install_hooks: bool = True, fetch_refspec: str | None
     if repo.config_get("log.excludeDecoration") is None:
         repo.config_set("log.excludeDecoration", "refs/codex/*")
     ws.require_enabled()
-    actions = hook_install.install(repo) if install_hooks and not repo.is_bare else []
+    actions = hook_install.install(repo, shared=shared_hooks) if install_hooks else []
     if fetch_refspec:
         actions.extend(add_fetch_refspec(ws, fetch_refspec))
     actions.extend(adopt_remote_memory(ws))

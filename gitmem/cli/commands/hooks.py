@@ -20,9 +20,17 @@ def hooks() -> None:
 
 
 @hooks.command(context_settings=CONTEXT)
-def install() -> None:
-    """Install post-checkout, post-rewrite, post-merge and post-commit shims (idempotent)."""
-    done = svc.install(workspace(follow=False).repo)
+@click.option("--shared", is_flag=True, help="Install into a core.hooksPath outside this repository, which "
+              "other repositories use too (refused without it).")
+def install(shared: bool) -> None:
+    """Install post-checkout, post-rewrite, post-merge and post-commit shims (idempotent).
+
+    \b
+    Refused, before anything is written, where another hook manager owns the hooks
+    (a core.hooksPath inside the work tree, lefthook, husky): 'git codex hooks recipe
+    MANAGER' prints what to add to it instead.
+    """
+    done = svc.install(workspace(follow=False).repo, shared=shared)
     emit("\n".join(done) if done else "hooks already installed")
 
 
@@ -36,11 +44,25 @@ def uninstall() -> None:
 @hooks.command(name="status", context_settings=CONTEXT)
 @json_option
 def status_(as_json: bool) -> None:
-    """Which hooks are installed, chained, missing or wrapped by another manager."""
-    states = svc.status(workspace(follow=False).repo)
+    """Which hooks are installed, chained, missing, foreign, or wrapped (a hook manager runs gitmem's part)."""
+    repo = workspace(follow=False).repo
+    where, states = svc.place(repo), svc.status(repo)
     if as_json:
-        emit_json("hooks", {"hooks": [{"hook": s.hook, "state": s.state, "chained": s.chained, "detail": s.detail}
-                                      for s in states]})
+        emit_json("hooks", {"path": where.path, "kind": where.kind,
+                            "hooks": [{"hook": s.hook, "state": s.state, "chained": s.chained, "detail": s.detail,
+                                       "manager": s.manager or None} for s in states]})
         return
     rows = [[s.hook, s.state, "chains your hook" if s.chained else "", s.detail] for s in states]
     emit(table(rows))
+
+
+@hooks.command(context_settings=CONTEXT)
+@click.argument("manager", type=click.Choice(svc.MANAGERS))
+def recipe(manager: str) -> None:
+    """Print what makes MANAGER (pre-commit, lefthook or husky) run gitmem's hooks.
+
+    \b
+    Example:
+      git codex hooks recipe lefthook >> lefthook.yml && lefthook install
+    """
+    emit(svc.recipe(manager).rstrip("\n"))
