@@ -80,9 +80,11 @@ def npm_tool(package: str, version: str, binary: str) -> Path:
     if shutil.which("npm") is None:
         pytest.skip(f"SKIPPED LOUDLY: npm is not installed, so {package}@{version} cannot be tried for real")
     prefix.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(prefix),
-                             f"{package}@{version}"], capture_output=True, text=True, timeout=600, env={
-                                 **os.environ, "HOME": REAL_HOME})
+    # --ignore-scripts: a package's install script (lefthook's runs ``lefthook install``) must
+    # not touch the repository npm was started from.
+    result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--no-save", "--ignore-scripts",
+                             "--prefix", str(prefix), f"{package}@{version}"], cwd=prefix, capture_output=True,
+                            text=True, timeout=600, env={**os.environ, "HOME": REAL_HOME})
     if result.returncode != 0 or not path.exists():
         pytest.skip(f"SKIPPED LOUDLY: npm could not install {package}@{version}: {result.stderr.strip()[-300:]}")
     return path
