@@ -7,6 +7,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from conftest import Result, git, memory_tip
 
 FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"
@@ -19,7 +21,8 @@ def plan_args(*steps: tuple[str, str]) -> str:
 
 
 def copy_rollouts(dest: Path, repo: Path, plans: dict[str, str] | None = None) -> list[Path]:
-    """The real rollouts with session_meta.cwd set to ``repo`` (and redacted plan args replaced)."""
+    """The real rollouts with session_meta.cwd set to ``repo``, redacted plan args replaced, and
+    the redacted 12-character outputs of update_plan calls put back ("Plan updated")."""
     dest.mkdir(parents=True, exist_ok=True)
     out = []
     for src in sorted(ROLLOUTS.glob("rollout-*.jsonl")):
@@ -34,6 +37,10 @@ def copy_rollouts(dest: Path, repo: Path, plans: dict[str, str] | None = None) -
                 if call in plans:
                     record["payload"]["arguments"] = plans[call]
                     lines[n] = json.dumps(record)
+            elif '"function_call_output"' in line and "[REDACTED_OUTPUT len=12 " in line:
+                record = json.loads(line)
+                record["payload"]["output"] = "Plan updated"
+                lines[n] = json.dumps(record)
         target = dest / src.name
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")
         out.append(target)
@@ -204,3 +211,22 @@ def test_sessions_land_in_the_recorded_branch_memory(initialised: Path, cli: Cli
 def test_help_has_examples(cli: Cli) -> None:
     for args in (("import", "-h"), ("import", "codex", "-h"), ("import", "tasks", "-h"), ("mcp", "-h")):
         assert "Example" in cli(*args).out
+
+
+@pytest.mark.parametrize("refusal", ["unsupported call: update_plan", "failed to parse function arguments: EOF",
+                                     "update_plan is a TODO/checklist tool and is not allowed in Plan mode"])
+def test_an_update_plan_call_codex_rejected_is_not_mirrored(initialised: Path, cli: Cli, tmp_path: Path,
+                                                            refusal: str) -> None:
+    lines = [
+        meta_line(initialised, SID),
+        item("event_msg", {"type": "user_message", "message": "Plan the work"}),
+        *plan_call("call_ok", ("Read the code", "in_progress")),
+        item("response_item", {"type": "function_call", "name": "update_plan", "call_id": "call_no",
+                               "arguments": plan_args(("Read the code", "completed"), ("Rejected step", "pending"))}),
+        item("response_item", {"type": "function_call_output", "call_id": "call_no", "output": refusal}),
+    ]
+    (tmp_path / f"rollout-2026-03-01T10-00-00-{SID}.jsonl").write_text("\n".join(lines) + "\n")
+    report = cli("import", "codex", str(tmp_path), "--json").json()
+    assert report["skipped"]["update_plan call Codex rejected"] == 1
+    tasks = {t["title"]: t["status"] for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}
+    assert tasks == {"Read the code": "in_progress"}

@@ -156,3 +156,51 @@ def test_stdin_payload(initialised: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "From stdin" in result.stdout
 
+
+
+def _statuses(cli) -> dict[str, str]:
+    return {t["title"]: t["status"] for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}
+
+
+def test_a_plan_sent_again_does_not_undo_work_completed_in_gitmem(initialised: Path, cli, tmp_path: Path) -> None:
+    """Codex's notify and hooks resend the thread's newest plan after every turn: the model's
+    own 'tasks complete' in between must survive the stale payload."""
+    plan = _codex(("Fix parser", "in_progress"), ("Update docs", "pending"))
+    first = _sync(cli, tmp_path, plan).json()
+    fix = first["created"][0]
+    cli("tasks", "complete", fix)
+    again = _sync(cli, tmp_path, plan).json()
+    assert again["updated"] == [] and not again["written"]
+    assert _statuses(cli) == {"Fix parser": "completed", "Update docs": "pending"}
+    # A step that does change is applied, and only that one.
+    moved = _sync(cli, tmp_path, _codex(("Fix parser", "in_progress"), ("Update docs", "in_progress"))).json()
+    assert moved["updated"] == [first["created"][1]]
+    assert _statuses(cli) == {"Fix parser": "completed", "Update docs": "in_progress"}
+    # The agent itself reopening its step is a change, and is mirrored.
+    _sync(cli, tmp_path, _codex(("Fix parser", "completed"), ("Update docs", "in_progress")))
+    cli("tasks", "reopen", fix)
+    _sync(cli, tmp_path, _codex(("Fix parser", "pending"), ("Update docs", "in_progress")))
+    assert _statuses(cli)["Fix parser"] == "pending"
+
+
+def test_a_fresh_todo_list_never_turns_finished_work_into_new_work(initialised: Path, cli, tmp_path: Path) -> None:
+    """The same session starts a new list: nothing of it matches by text, and the steps at the
+    finished tasks' places are new tasks, not renames of the finished ones."""
+    done = _sync(cli, tmp_path, _codex(("Reproduce the bug", "completed"), ("Fix parser", "completed"))).json()
+    fresh = _sync(cli, tmp_path, _codex(("Write release notes", "pending"), ("Tag the release", "pending"))).json()
+    assert len(fresh["created"]) == 2 and not set(fresh["created"]) & set(done["created"])
+    assert _statuses(cli) == {"Reproduce the bug": "completed", "Fix parser": "completed",
+                              "Write release notes": "pending", "Tag the release": "pending"}
+
+
+def test_another_plans_finished_task_is_not_reopened_by_a_new_step_of_the_same_name(initialised: Path, cli,
+                                                                                     tmp_path: Path) -> None:
+    _sync(cli, tmp_path, _codex(("Run the tests", "completed"),), "--agent", "monday")
+    cli("session", "end", "--agent", "monday")
+    again = _sync(cli, tmp_path, _codex(("Run the tests", "in_progress"),), "--agent", "tuesday").json()
+    assert len(again["created"]) == 1
+    tasks = cli("tasks", "list", "--all", "--json").json()["tasks"]
+    assert sorted(t["status"] for t in tasks if t["title"] == "Run the tests") == ["completed", "in_progress"]
+    # The next sync of Tuesday's plan keeps to Tuesday's task.
+    later = _sync(cli, tmp_path, _codex(("Run the tests", "completed"),), "--agent", "tuesday").json()
+    assert later["updated"] == again["created"]

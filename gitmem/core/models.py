@@ -371,6 +371,9 @@ class Session:
     turns: tuple[Turn, ...] = ()
     plan: tuple[str, ...] = ()
     """Task ids of this session's last synced plan, in order (for matching by position)."""
+    plan_status: tuple[str, ...] = ()
+    """The status the last synced plan gave each of ``plan``'s steps: a step whose status has
+    not changed since is not mirrored again (the task may have moved on in gitmem)."""
     compacted: int = 0
     """Number of turns dropped by retention (their text stays in the memory's history)."""
     done: tuple[str, ...] = ()

@@ -87,6 +87,14 @@ def _action(payload: dict[str, Any]) -> str | None:
     return name
 
 
+def _accepted(output: Any) -> bool:
+    """Whether Codex took an update_plan call: its handler answers "Plan updated"; a refusal
+    (unparsable arguments, Plan mode, the tool not enabled: "unsupported call") says why."""
+    if isinstance(output, dict):
+        output = output.get("content", output.get("body"))
+    return isinstance(output, str) and output.startswith("Plan updated")
+
+
 def _plan(arguments: Any, call_id: str, at: str) -> PlanRecord | None:
     try:
         doc = json.loads(arguments) if isinstance(arguments, str) else arguments
@@ -168,8 +176,8 @@ def read_rollout(path: Path, tally: Tally) -> SessionRecord | None:
             calls[str(payload.get("call_id"))] = (payload.get("arguments"), now)
         elif ptype == "function_call_output" and str(payload.get("call_id")) in calls:
             arguments, call_at = calls.pop(str(payload.get("call_id")))
-            output = payload.get("output")
-            if isinstance(output, str) and (output.startswith("failed") or "not allowed" in output):
+            if not _accepted(payload.get("output")):
+                tally.skip("update_plan call Codex rejected", f"{path}")
                 continue
             plan = _plan(arguments, str(payload.get("call_id")), call_at)
             if plan is None:

@@ -187,7 +187,7 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
     def build(snap: Snapshot) -> Change | None:
         stamp = snap.stamp(ws.actor)
         live_ids, deleted = plan_index(snap)
-        plan_keys: dict[str, str] = {**dict.fromkeys(deleted, ""), **live_ids}
+        plan_keys: dict[str, str] = {**dict.fromkeys(deleted, ""), **{k: ids[-1] for k, ids in live_ids.items()}}
         known = adopt.imported_keys(snap, source)
         minted = adopt.Minter(snap.task_blobs)
         blobs: dict[str, bytes | None] = {}

@@ -1,10 +1,14 @@
 """``plan sync``: mirror an agent's checklist (Codex, Claude Code, Gemini CLI) into tasks.
 
-Plans are full snapshots without step ids, and agents reword steps. A step matches the
-task whose ``plan_key`` (normalised text) equals its own; failing that, the task at the
-same position in the *same session's* previous plan (a reworded step); else it is new.
-Another session's plan never renames a task. Steps dropped from a plan are reported, not
-deleted; a tombstoned ``plan_key`` is never re-created. Identical plans write nothing.
+Plans are full snapshots without step ids, and agents reword steps and resend old plans.
+A step matches the task whose ``plan_key`` (normalised text) equals its own; failing that,
+the unfinished task at the same position in the *same session's* previous plan (a reworded
+step); else it is new. A finished task is never reused for other work: not by position, and
+not by text from another plan when the step is not finished. Only what changed since the
+session's last synced plan is applied: a step whose status is the one last mirrored leaves
+its task alone, so work completed in gitmem meanwhile stays completed. Another session's
+plan never renames a task. Steps dropped from a plan are reported, not deleted; a
+tombstoned ``plan_key`` is never re-created. Identical plans write nothing.
 """
 
 from __future__ import annotations
@@ -126,28 +130,39 @@ class SyncReport:
     written: bool = False
 
 
-def plan_index(snap: Snapshot) -> tuple[dict[str, str], set[str]]:
+def plan_index(snap: Snapshot) -> tuple[dict[str, list[str]], set[str]]:
     """Live task ids by plan_key, and the plan_keys of deleted tasks (from a small cached index)."""
-    live: dict[str, str] = {}
+    live: dict[str, list[str]] = {}
     deleted: set[str] = set()
     for task_id, (key, is_deleted) in reads.plan_keys(snap).items():
         if key:
             if is_deleted:
                 deleted.add(key)
             else:
-                live[key] = task_id
+                live.setdefault(key, []).append(task_id)
     return live, deleted
 
 
-def _match(steps: Sequence[Step], live_by_key: dict[str, str], previous: Sequence[str],
-           snap: Snapshot) -> list[tuple[Task | None, str]]:
-    """Each step's task and how it was matched: text, position or none (new)."""
+def _by_text(step: Step, candidates: Sequence[str], last: dict[str, str], snap: Snapshot) -> Task | None:
+    """The task a step names by its text: this session's own first, then open work. A finished
+    task another plan mirrored is not reused for a step that is not finished: that is new work."""
+    tasks = [reads.task(snap, t) for t in candidates]
+    tasks.sort(key=lambda t: (t.id not in last, t.status.terminal, t.id))
+    best = tasks[0] if tasks else None
+    if best is not None and best.id not in last and best.status.terminal and step.status != best.status.value:
+        return None
+    return best
+
+
+def _match(steps: Sequence[Step], live_by_key: dict[str, list[str]], previous: Sequence[str],
+           last: dict[str, str], snap: Snapshot) -> list[tuple[Task | None, str]]:
+    """Each step's task and how it was matched: text, position (a reworded step takes the
+    unfinished task at its place in this session's previous plan) or none (new)."""
     used: set[str] = set()
     out: list[tuple[Task | None, str]] = [(None, "new")] * len(steps)
     for n, step in enumerate(steps):
-        task_id = live_by_key.get(step.key)
-        task = reads.task(snap, task_id) if task_id is not None else None
-        if task is not None and task.id not in used:
+        task = _by_text(step, [t for t in live_by_key.get(step.key, ()) if t not in used], last, snap)
+        if task is not None:
             out[n] = (task, "text")
             used.add(task.id)
     keys = {s.key for s in steps}
@@ -155,7 +170,8 @@ def _match(steps: Sequence[Step], live_by_key: dict[str, str], previous: Sequenc
         if out[n][0] is not None or n >= len(previous):
             continue
         candidate = reads.task(snap, previous[n]) if snap.has_task(previous[n]) else None
-        if candidate and not candidate.deleted and candidate.id not in used and candidate.plan_key not in keys:
+        if candidate and not candidate.deleted and not candidate.status.terminal and candidate.id not in used \
+                and candidate.plan_key not in keys:
             out[n] = (candidate, "position")
             used.add(candidate.id)
     return out
@@ -177,10 +193,14 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
         fresh = snap.session_blob(session_id) is None
         session = session_svc.in_snapshot(ws, snap, session_id, stamp)
         previous = session.plan
+        # What this session mirrored last: a step that still says the same is not applied again.
+        last = dict(zip(previous, session.plan_status, strict=True)) \
+            if len(previous) == len(session.plan_status) else {}
         now = utc_now()
         changed: dict[str, Task] = {}
         order: list[str] = []
-        for step, (task, how) in zip(steps, _match(steps, live_by_key, previous, snap), strict=True):
+        statuses: list[str] = []
+        for step, (task, how) in zip(steps, _match(steps, live_by_key, previous, last, snap), strict=True):
             if task is None:
                 if step.key in deleted_keys:
                     report.skipped.append(step.text)
@@ -192,7 +212,7 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
                 changed[task_id] = task
                 report.created.append(task_id)
             else:
-                values: dict[str, Any] = {"status": step.status}
+                values: dict[str, Any] = {} if last.get(task.id) == step.status else {"status": step.status}
                 if task.title != step.text:
                     values.update(title=step.text, plan_key=step.key)
                 updated = edits.set_fields(task, values, stamp=stamp, now=now)
@@ -201,10 +221,11 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
                     report.updated.append(task.id)
             report.matches.append({"step": step.text, "task": task.id, "how": how})
             order.append(task.id)
+            statuses.append(step.status)
         report.dropped = [t for t in previous if t not in order and snap.has_task(t)]
-        if not fresh and not changed and tuple(order) == session.plan:
+        if not fresh and not changed and (tuple(order), tuple(statuses)) == (session.plan, session.plan_status):
             return None
-        session = replace(session, plan=tuple(order), stamp=stamp)
+        session = replace(session, plan=tuple(order), plan_status=tuple(statuses), stamp=stamp)
         summary = f"{len(report.created)} new, {len(report.updated)} updated"
         return Change(f"plan sync ({fmt}, {agent}): {summary}", changed, sessions={session_id: session},
                       clock=stamp.lamport)

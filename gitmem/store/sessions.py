@@ -12,7 +12,8 @@ from gitmem.store.codec import dumps, loads
 
 SESSIONS_DIR = "sessions"
 _SCALARS = ("ended_at", "head_end", "summary")
-_KNOWN = {"id", "agent", "branch", "started_at", "head_start", "stamp", "turns", "plan", "compacted", "done", *_SCALARS}
+_KNOWN = {"id", "agent", "branch", "started_at", "head_start", "stamp", "turns", "plan", "plan_status", "compacted", "done",
+          *_SCALARS}
 
 
 def session_path(session_id: str) -> str:
@@ -43,6 +44,8 @@ def session_document(session: Session) -> dict[str, Any]:
             doc[name] = value
     if session.plan:
         doc["plan"] = list(session.plan)
+    if session.plan_status:
+        doc["plan_status"] = list(session.plan_status)
     if session.compacted:
         doc["compacted"] = session.compacted
     if session.done:
@@ -84,6 +87,7 @@ def session_from_document(doc: Mapping[str, Any]) -> Session:
         summary=doc.get("summary"),
         turns=turns,
         plan=_strings(doc, "plan"),
+        plan_status=_strings(doc, "plan_status"),
         compacted=int(doc.get("compacted", 0)),
         done=tuple(sorted(set(_strings(doc, "done")))),
         extra={k: v for k, v in doc.items() if k not in _KNOWN},
