@@ -15,7 +15,7 @@ MAY_IMPORT = {
     "derived": {"core", "git", "store", "derived"},
     "engine": {"core", "git", "store", "derived", "importers", "engine"},
     "services": {"core", "git", "store", "derived", "importers", "engine", "services"},
-    "mcp": {"core", "git", "store", "derived", "importers", "engine", "services", "cli"},
+    "mcp": {"core", "git", "store", "derived", "importers", "engine", "services", "cli", "mcp"},
     "cli": {"core", "git", "store", "derived", "importers", "engine", "services", "mcp", "cli"},
 }
 

@@ -1,4 +1,4 @@
-"""``git codex mcp``: an MCP server over stdio (optional extra ``gitmem[mcp]``)."""
+"""``git codex mcp``: an MCP server over stdio."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import os
 import click
 
 from gitmem.cli.common import CONTEXT
-from gitmem.core.errors import GitmemError
 
 
 @click.command(context_settings=CONTEXT)
@@ -16,15 +15,15 @@ from gitmem.core.errors import GitmemError
 def mcp(ctx: click.Context, agent: str | None) -> None:
     """Serve this repository's memory to an agent over MCP (stdio).
 
-    Tools: context_brief, tasks_list, task_show, next, add, update, session_log, plan_sync.
+    Tools: context_brief, tasks_list, task_show, next, add, update, release,
+    session_log, session_end, follow_up_done, plan_sync. Every result is a JSON object;
+    a bad call is a tool error with the CLI's error: and hint: lines.
 
     \b
     Examples:
-      codex mcp add gitmem -- git codex mcp
+      codex mcp add gitmem -- git codex mcp --agent codex
       claude mcp add gitmem -- git codex mcp --agent claude
     """
-    try:
-        from gitmem.mcp import server as mcp_server
-    except ImportError as exc:
-        raise GitmemError("the MCP server needs the 'mcp' package", hint="pip install 'gitmem[mcp]'") from exc
-    mcp_server.serve(ctx.find_root().obj.path, agent or os.environ.get("GITMEM_AGENT") or "mcp")
+    from gitmem.mcp import server
+
+    server.serve(ctx.find_root().obj.path, agent or os.environ.get("GITMEM_AGENT") or "mcp")
