@@ -85,16 +85,19 @@ def test_taskmaster_tagged(initialised: Path, cli: Cli, tmp_path: Path) -> None:
         "in_progress",
         "completed",
         "pending",
-        "pending",
+        "blocked",  # deferred: not ready
     )
     assert core["depends_on"] == [init["id"]] and auth["parent"] == core["id"] and db["depends_on"] == [auth["id"]]
     assert sorted(ui["depends_on"]) == sorted([core["id"], db["id"]]) and "deferred" in ui["labels"]
     assert init["priority"] == 1 and ui["priority"] == 3 and "Details:\nCreate dirs" in init["description"]
+    seen = init["metadata"]["import"].pop("seen")  # what the source said, for the next re-import
+    assert set(seen) == {"title", "description", "status", "priority", "kind", "owner", "parent", "labels", "depends_on"}
     assert init["metadata"]["import"] == {"source": "taskmaster", "key": "master:1", "id": "1", "tag": "master", "status": "done"}
     assert tasks["Feature flag"]["metadata"]["import"]["tag"] == "feature-x"
     tip = memory_tip(initialised)
     again = cli("import", "taskmaster", str(path), "--json").json()
-    assert again["imported"]["tasks"] == 0 and again["skipped"]["already imported"] == 6 and memory_tip(initialised) == tip
+    assert again["imported"]["tasks"] == 0
+    assert again["skipped"]["unchanged since the last import"] == 6 and memory_tip(initialised) == tip
 
 
 def test_taskmaster_legacy_and_not_taskmaster(initialised: Path, cli: Cli, tmp_path: Path) -> None:
@@ -203,6 +206,7 @@ def test_tasks_jsonl_ids_cycles_and_bulk_speed(initialised: Path, cli: Cli, tmp_
         "dependency on an unknown id (dropped)": 1,
     }
     tasks = by_title(cli)
+    tasks["third"]["metadata"]["import"].pop("seen")
     assert tasks["third"]["metadata"] == {"jira": "X-1", "import": {"source": "tasks", "key": "C", "id": "C"}}
     assert tasks["second"]["depends_on"] == sorted([tasks["first"]["id"], tasks["third"]["id"]])
     assert tasks["third"]["depends_on"] == []  # C -> B closed the cycle B -> C -> B and was dropped
@@ -254,3 +258,81 @@ def test_missing_file_and_uninitialised(repo: Path, cli: Cli, tmp_path: Path) ->
     assert cli("import", "tasks", str(path), expect=1).err.startswith("error: no memory")
     cli("init")
     assert cli("import", "beads", str(tmp_path / "nope.jsonl"), expect=1).err.startswith("error: no such file")
+
+
+def _beads(*issues: dict[str, Any]) -> str:
+    return "".join(json.dumps(i) + "\n" for i in issues)
+
+
+def test_a_changed_beads_file_updates_what_changed_and_keeps_gitmem_edits(initialised: Path, cli: Cli,
+                                                                          tmp_path: Path) -> None:
+    path = tmp_path / "issues.jsonl"
+    first = [{"id": "bd-1", "title": "Parser", "status": "open", "priority": 1, "labels": ["core"]},
+             {"id": "bd-2", "title": "Docs", "status": "open", "priority": 2}]
+    path.write_text(_beads(*first))
+    cli("import", "beads", str(path))
+    docs = by_title(cli)["Docs"]["id"]
+    cli("tasks", "edit", docs, "--title", "Write the docs")  # a gitmem edit of a field beads leaves alone
+    tip = memory_tip(initialised)
+    assert "nothing new" in cli("import", "beads", str(path)).err and memory_tip(initialised) == tip
+
+    path.write_text(_beads(
+        {"id": "bd-1", "title": "Parser", "status": "closed", "priority": 0, "labels": ["core", "urgent"],
+         "close_reason": "shipped in 1.2", "comments": [{"author": "ana", "text": "looks good",
+                                                         "created_at": "2026-11-30T10:00:00Z"}],
+         "dependencies": [{"issue_id": "bd-1", "depends_on_id": "bd-2", "type": "blocks"}]},
+        {"id": "bd-2", "title": "Docs", "status": "in_progress", "priority": 2},
+        {"id": "bd-3", "title": "Release", "status": "open", "priority": 2}))
+    report = cli("import", "beads", str(path), "--json").json()
+    assert report["imported"] == {"sessions": 0, "tasks": 1, "updated": 2}
+    tasks = by_title(cli)
+    parser = tasks["Parser"]
+    assert (parser["status"], parser["priority"], sorted(parser["labels"])) == ("completed", 0, ["core", "urgent"])
+    assert parser["depends_on"] == [docs]
+    assert sorted(e["text"] for e in parser["log"]) == ["closed: shipped in 1.2",
+                                                       "comment by ana (2026-11-30T10:00:00Z): looks good"]
+    assert tasks["Write the docs"]["status"] == "in_progress"  # beads' change applied, gitmem's title kept
+    assert "Docs" not in tasks and "Release" in tasks
+    tip = memory_tip(initialised)
+    again = cli("import", "beads", str(path), "--json").json()
+    assert again["imported"]["updated"] == 0 and again["skipped"]["unchanged since the last import"] == 3
+    assert memory_tip(initialised) == tip
+    # A dependency and a label dropped in beads are dropped here too.
+    path.write_text(_beads({"id": "bd-1", "title": "Parser", "status": "closed", "priority": 0, "labels": ["core"]},
+                           {"id": "bd-2", "title": "Docs", "status": "in_progress", "priority": 2},
+                           {"id": "bd-3", "title": "Release", "status": "open", "priority": 2}))
+    cli("import", "beads", str(path))
+    parser = by_title(cli)["Parser"]
+    assert parser["labels"] == ["core"] and parser["depends_on"] == []
+
+
+def test_beads_priority_zero_deferred_and_pinned(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    """beads omits priority 0 (omitempty); deferred and pinned issues are not ready work."""
+    path = tmp_path / "issues.jsonl"
+    path.write_text(_beads({"id": "bd-1", "title": "Outage", "status": "open"},
+                           {"id": "bd-2", "title": "Someday", "status": "deferred", "priority": 3},
+                           {"id": "bd-3", "title": "Team conventions", "status": "pinned", "priority": 2},
+                           {"id": "bd-4", "title": "Regular", "status": "open", "priority": 2}))
+    cli("import", "beads", str(path))
+    tasks = by_title(cli)
+    assert tasks["Outage"]["priority"] == 0
+    assert tasks["Someday"]["status"] == "blocked" and "deferred" in tasks["Someday"]["labels"]
+    assert tasks["Team conventions"]["status"] == "blocked" and "pinned" in tasks["Team conventions"]["labels"]
+    ready = [t["title"] for t in cli("tasks", "next", "-n", "10", "--json").json()["tasks"]]
+    assert ready == ["Outage", "Regular"]
+
+
+def test_taskmaster_subtasks_inherit_priority_and_keep_criteria_and_tags(initialised: Path, cli: Cli,
+                                                                         tmp_path: Path) -> None:
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps({"feature-auth": {"tasks": [
+        {"id": 1, "title": "Login", "status": "pending", "priority": "high",
+         "acceptanceCriteria": ["rejects a wrong password", "locks after 5 tries"],
+         "subtasks": [{"id": 1, "title": "Form", "status": "pending"},
+                      {"id": 2, "title": "Rate limit", "status": "pending", "priority": "low"}]}]}}))
+    cli("import", "taskmaster", str(path))
+    tasks = by_title(cli)
+    assert tasks["Form"]["priority"] == 1 and tasks["Rate limit"]["priority"] == 3
+    assert "Acceptance criteria:\n- rejects a wrong password\n- locks after 5 tries" in tasks["Login"]["description"]
+    tagged = cli("tasks", "list", "--all", "--label", "feature-auth", "--json").json()["tasks"]
+    assert sorted(t["title"] for t in tagged) == ["Form", "Login", "Rate limit"]

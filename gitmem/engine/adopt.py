@@ -1,12 +1,16 @@
 """Imported task records -> gitmem tasks: ids minted, references resolved, cycles cut.
 
 Shared by every importer. The source's own id is kept in ``metadata.import`` (``source``,
-``key``, plus what the importer recorded), which is what makes a re-import skip a task it
-already brought in. Nothing here writes: callers put the tasks in one memory commit.
+``key``, plus what the importer recorded), with ``seen``: a fingerprint of each field as the
+source gave it. A re-import changes a task only where the source changed since (``refresh``),
+so edits made in gitmem to fields the source left alone survive, and an unchanged file writes
+nothing. Nothing here writes: callers put the tasks in one memory commit.
 """
 
 from __future__ import annotations
 
+import binascii
+import json
 import os
 import re
 from base64 import b32encode
@@ -32,6 +36,7 @@ class ImportReport:
     source: str
     sessions: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
@@ -140,8 +145,7 @@ def build(
             continue
         seen.add(record.key)
         if record.key in known:
-            report.skip("already imported")
-            continue
+            continue  # refresh() brings its changes
         if record.plan_key and plan_keys is not None and record.plan_key in plan_keys:
             ids[record.key] = plan_keys[record.plan_key]
             report.skip("plan step already a task")
@@ -172,18 +176,105 @@ def build(
     out: dict[str, Task] = {}
     for record in fresh:
         own = ids[record.key]
-        info = plain({"source": source, "key": record.key, **{k: v for k, v in record.extra.items() if k != "metadata"}})
-        metadata = {**plain(record.extra.get("metadata") or {}), "import": info}
+        values = _values(record)
         fields: dict[str, Any] = {
-            "description": clean(record.description, MAX_TEXT), "status": record.status, "priority": record.priority,
-            "kind": record.kind, "owner": clean(record.owner, 200) or None, "plan_key": record.plan_key,
-            "parent": parent_edges[own][0] if parent_edges.get(own) else None, "metadata": metadata,
+            **{k: v for k, v in values.items() if k != "title"}, "plan_key": record.plan_key,
+            "parent": parent_edges[own][0] if parent_edges.get(own) else None, "metadata": _metadata(source, record, {}),
         }
         sets = {
             "depends_on": sorted(set(deps[own])),
             "related": sorted({ids[k] for k in record.related if k in ids and ids[k] != own}),
-            "labels": sorted({label(v) for v in record.labels} - {""}),
+            "labels": sorted(_labels(record)),
         }
-        out[own] = edits.new_task(own, clean(record.title, MAX_TITLE), stamp=stamp, now=now, fields=fields, sets=sets)
+        task = edits.new_task(own, values["title"], stamp=stamp, now=now, fields=fields, sets=sets)
+        for entry_id, text in _log(record):
+            task = edits.append_log(task, text, entry_id=entry_id, stamp=stamp, now=now)
+        out[own] = task
     report.tasks.extend(out)
     return out, ids
+
+
+_FIELDS = ("title", "description", "status", "priority", "kind", "owner")
+
+
+def _values(record: TaskRecord) -> dict[str, Any]:
+    """The fields a source sets, as gitmem stores them."""
+    return {"title": clean(record.title, MAX_TITLE), "description": clean(record.description, MAX_TEXT),
+            "status": record.status, "priority": record.priority, "kind": record.kind,
+            "owner": clean(record.owner, 200) or None}
+
+
+def _labels(record: TaskRecord) -> set[str]:
+    return {label(v) for v in record.labels} - {""}
+
+
+def _log(record: TaskRecord) -> list[tuple[str, str]]:
+    """The record's log lines (close reasons, comments) with ids that a re-import finds again."""
+    return [(f"i-{binascii.crc32((record.key + chr(10) + text).encode()):08x}", clean(text, MAX_TEXT))
+            for text in record.log]
+
+
+def _fingerprint(record: TaskRecord) -> dict[str, Any]:
+    """What the source said, compactly: a CRC-32 per field, the sets and the parent as source keys."""
+    values = {**_values(record), "parent": record.parent}
+    out: dict[str, Any] = {k: f"{binascii.crc32(json.dumps(v).encode()):08x}" for k, v in values.items()}
+    out.update(labels=sorted(_labels(record)), depends_on=sorted(set(record.depends_on)))
+    return out
+
+
+def _metadata(source: str, record: TaskRecord, kept: Mapping[str, Any]) -> dict[str, Any]:
+    info = plain({"source": source, "key": record.key, **{k: v for k, v in record.extra.items() if k != "metadata"},
+                  "seen": _fingerprint(record)})
+    return {**kept, **plain(record.extra.get("metadata") or {}), "import": info}
+
+
+def _mapping(value: Any) -> Mapping[str, Any] | None:
+    return value if isinstance(value, Mapping) else None
+
+
+def refresh(snap: Snapshot, source: str, records: Sequence[TaskRecord], report: ImportReport, *, ids: Mapping[str, str],
+            stamp: Stamp, now: str) -> dict[str, Task]:
+    """Tasks an earlier import made, changed where the source changed since: a field whose
+    fingerprint moved takes the source's value; labels and dependencies the source added or
+    dropped are added or removed; new log lines are appended. Tasks imported before ``seen``
+    existed take every source value that differs."""
+    out: dict[str, Task] = {}
+    for record in records:
+        task_id = ids.get(record.key)
+        if task_id is None or not snap.has_task(task_id) or record.plan_key:
+            continue
+        task = snap.task(task_id)
+        if task.deleted:
+            report.skip("deleted in gitmem (left deleted)")
+            continue
+        meta = _mapping(task.get("metadata")) or {}
+        seen = _mapping((_mapping(meta.get("import")) or {}).get("seen"))
+        new = _fingerprint(record)
+        values = {k: v for k, v in _values(record).items()
+                  if (seen.get(k) != new[k] if seen is not None else task.get(k) != v and not (k == "kind" and v == "task"))}
+        parent = ids.get(record.parent) if record.parent is not None else None
+        if (seen is None or seen.get("parent") != new["parent"]) and parent and parent != task_id \
+                and task.get("parent") != parent:
+            values["parent"] = parent
+        updated = task
+        for name, old, now_keys, to_id in (("labels", seen and seen.get("labels"), new["labels"], lambda k: k),
+                                          ("depends_on", seen and seen.get("depends_on"), new["depends_on"], ids.get)):
+            had = set(old or []) if seen is not None else set()
+            for key in set(now_keys) - had:
+                target = to_id(key)
+                if target and target != task_id and target not in updated.members(name):
+                    updated = edits.add_element(updated, name, target, stamp=stamp, now=now)
+            for key in had - set(now_keys):
+                target = to_id(key)
+                if target and target in updated.members(name):
+                    updated = edits.remove_element(updated, name, target, stamp=stamp, now=now)
+        for entry_id, text in _log(record):
+            if entry_id not in updated.log:
+                updated = edits.append_log(updated, text, entry_id=entry_id, stamp=stamp, now=now)
+        if updated == task and not values and seen == new:
+            report.skip("unchanged since the last import")
+            continue
+        kept = {k: v for k, v in meta.items() if k != "import"}
+        out[task_id] = edits.set_fields(updated, {**values, "metadata": _metadata(source, record, kept)}, stamp=stamp, now=now)
+    report.updated.extend(out)
+    return out

@@ -1,7 +1,10 @@
 """beads ``issues.jsonl``: one issue per line with its labels and typed dependencies.
 
 ``blocks`` edges become ``depends_on``, ``parent-child`` sets the parent, ``related`` and
-``discovered-from`` become ``related``. Closed issues are completed."""
+``discovered-from`` become ``related``. Closed issues are completed, their close reason and
+every comment go to the task's log. Deferred and pinned issues are not work to pick up now:
+they are blocked, labelled ``deferred`` or ``pinned``. beads writes ``priority`` with
+``omitempty``, so an issue without one is P0."""
 
 from __future__ import annotations
 
@@ -11,12 +14,26 @@ from typing import Any
 from gitmem.importers.records import Tally, TaskRecord, as_list, read_jsonl
 
 STATUS = {"open": "pending", "in_progress": "in_progress", "blocked": "blocked", "closed": "completed",
-          "deferred": "pending", "pinned": "pending", "hooked": "in_progress", "tombstone": "cancelled"}
+          "deferred": "blocked", "pinned": "blocked", "hooked": "in_progress", "tombstone": "cancelled"}
+HELD = ("deferred", "pinned")
 KIND = {"epic": "epic", "milestone": "milestone"}
 
 
 def _priority(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 4 else 2
+
+
+def _log(issue: dict[str, Any]) -> tuple[str, ...]:
+    """The close reason and the comments, oldest first, as log lines."""
+    lines = []
+    for comment in as_list(issue.get("comments")):
+        if isinstance(comment, dict) and isinstance(comment.get("text"), str) and comment["text"].strip():
+            who = comment.get("author") if isinstance(comment.get("author"), str) else "someone"
+            when = f" ({comment['created_at']})" if isinstance(comment.get("created_at"), str) else ""
+            lines.append(f"comment by {who}{when}: {comment['text'].strip()}")
+    if isinstance(issue.get("close_reason"), str) and issue["close_reason"].strip():
+        lines.append(f"closed: {issue['close_reason'].strip()}")
+    return tuple(lines)
 
 
 def _description(issue: dict[str, Any]) -> str:
@@ -58,13 +75,16 @@ def read(path: Path, tally: Tally) -> list[TaskRecord]:
         labels = [str(v) for v in as_list(issue.get("labels")) if isinstance(v, str)]
         if issue_type not in ("task", *KIND):
             labels.append(issue_type)
-        extra = {k: issue[k] for k in ("id", "issue_type", "status", "created_at", "closed_at", "external_ref")
-                 if isinstance(issue.get(k), str)}
+        if status_word in HELD or issue.get("pinned") is True:
+            labels.append("pinned" if issue.get("pinned") is True else status_word)
+            status = "blocked" if status == "pending" else status
+        extra = {k: issue[k] for k in ("id", "issue_type", "status", "created_at", "closed_at", "external_ref",
+                                       "defer_until") if isinstance(issue.get(k), str)}
         out.append(TaskRecord(
             key=issue_id, title=str(issue.get("title") or ""), description=_description(issue), status=status,
-            priority=_priority(issue.get("priority")), kind=KIND.get(issue_type, "task"), parent=parent,
+            priority=_priority(issue.get("priority", 0)), kind=KIND.get(issue_type, "task"), parent=parent,
             depends_on=tuple(deps), related=tuple(related), labels=tuple(dict.fromkeys(labels)),
             owner=issue["assignee"] if isinstance(issue.get("assignee"), str) and issue["assignee"] else None,
-            extra=extra,
+            extra=extra, log=_log(issue),
         ))
     return out

@@ -33,6 +33,8 @@ class TaskRecord:
     plan_key: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Source-specific facts kept in the task's ``metadata.import``."""
+    log: tuple[str, ...] = ()
+    """Lines for the task's log: a close reason, comments."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,8 @@
 """Task Master ``tasks.json``: the tagged layout ``{"<tag>": {"tasks": [...]}}`` and the
-legacy ``{"tasks": [...]}``. Subtasks become child tasks; ids become ``<tag>:<id>`` keys."""
+legacy ``{"tasks": [...]}``. Subtasks become child tasks and take their parent's priority
+unless they have their own; ids become ``<tag>:<id>`` keys and every task is labelled with
+its tag (``tasks list --label TAG``). Deferred tasks are blocked (label ``deferred``), review
+ones in progress (label ``review``)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from gitmem.importers.records import Tally, TaskRecord, as_list, plan_priority
 
 STATUS = {
     "pending": "pending", "in-progress": "in_progress", "in_progress": "in_progress", "review": "in_progress",
-    "done": "completed", "completed": "completed", "blocked": "blocked", "deferred": "pending",
+    "done": "completed", "completed": "completed", "blocked": "blocked", "deferred": "blocked",
     "cancelled": "cancelled", "canceled": "cancelled",
 }
 
@@ -37,9 +40,13 @@ def load(path: Path) -> dict[str, list[Any]]:
 
 def _description(item: dict[str, Any]) -> str:
     parts = [str(item.get("description") or "").strip()]
-    for key, label in (("details", "Details"), ("testStrategy", "Test strategy")):
-        if isinstance(item.get(key), str) and item[key].strip():
-            parts.append(f"{label}:\n{item[key].strip()}")
+    for key, label in (("details", "Details"), ("testStrategy", "Test strategy"),
+                       ("acceptanceCriteria", "Acceptance criteria")):
+        value = item.get(key)
+        if isinstance(value, list):
+            value = "\n".join(f"- {v}" for v in value if isinstance(v, str) and v.strip())
+        if isinstance(value, str) and value.strip():
+            parts.append(f"{label}:\n{value.strip()}")
     return "\n\n".join(p for p in parts if p)
 
 
@@ -52,13 +59,13 @@ def _status(value: Any, where: str, tally: Tally) -> str:
 
 
 def _record(tag: str, item: dict[str, Any], source_id: str, deps: list[str], parent: str | None,
-            tally: Tally) -> TaskRecord:
+            tally: Tally, inherited: Any = None) -> TaskRecord:
     status_word = str(item.get("status") or "pending")
-    labels = ("deferred",) if status_word == "deferred" else ("review",) if status_word == "review" else ()
+    labels = (tag, *(("deferred",) if status_word == "deferred" else ("review",) if status_word == "review" else ()))
     return TaskRecord(
         key=f"{tag}:{source_id}", title=str(item.get("title") or ""), description=_description(item),
         status=_status(item.get("status"), f"{tag} task {source_id}", tally),
-        priority=plan_priority(item.get("priority")), parent=f"{tag}:{parent}" if parent else None,
+        priority=plan_priority(item.get("priority") or inherited), parent=f"{tag}:{parent}" if parent else None,
         depends_on=tuple(f"{tag}:{d}" for d in deps), labels=labels,
         extra={"id": source_id, "tag": tag, "status": status_word},
     )
@@ -92,5 +99,6 @@ def read(path: Path, tally: Tally) -> list[TaskRecord]:
             siblings = {f"{task_id}.{s['id']}" for s in subtasks}
             for sub in subtasks:
                 sub_id = f"{task_id}.{sub['id']}"
-                out.append(_record(tag, sub, sub_id, _subtask_deps(task_id, sub.get("dependencies"), siblings), task_id, tally))
+                out.append(_record(tag, sub, sub_id, _subtask_deps(task_id, sub.get("dependencies"), siblings), task_id,
+                                   tally, inherited=item.get("priority")))
     return out

@@ -53,11 +53,12 @@ def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Sna
     the report as it was, so the report describes the run that was written.
     """
     def state() -> tuple[Any, ...]:
-        return report.skipped.copy(), list(report.problems), list(report.sessions), list(report.tasks)
+        return (report.skipped.copy(), list(report.problems), list(report.sessions), list(report.tasks),
+                list(report.updated))
 
     def restore(saved: tuple[Any, ...]) -> None:
         report.skipped, report.problems = saved[0].copy(), list(saved[1])
-        report.sessions, report.tasks = list(saved[2]), list(saved[3])
+        report.sessions, report.tasks, report.updated = list(saved[2]), list(saved[3]), list(saved[4])
 
     base = state()
     first = ws.require_snapshot()
@@ -84,7 +85,8 @@ def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Sna
 
 # -- task files -------------------------------------------------------------------------
 def import_file(ws: Workspace, source: str, path: Path) -> ImportReport:
-    """``import taskmaster|beads|tasks FILE``: every record in one memory commit."""
+    """``import taskmaster|beads|tasks FILE``: new records and what changed in known ones, in
+    one memory commit (none when the file says nothing new)."""
     try:
         found = path.is_file()
     except OSError:  # a name too long for the file system, say
@@ -97,12 +99,14 @@ def import_file(ws: Workspace, source: str, path: Path) -> ImportReport:
     _merge_tally(report, tally)
 
     def build(snap: Snapshot) -> Change | None:
-        stamp = snap.stamp(ws.actor)
-        made, _ = adopt.build(snap, source, records, report, stamp=stamp, now=utc_now(),
-                                    known=adopt.imported_keys(snap, source))
-        if not made:
+        stamp, now = snap.stamp(ws.actor), utc_now()
+        made, ids = adopt.build(snap, source, records, report, stamp=stamp, now=now,
+                                known=adopt.imported_keys(snap, source))
+        changed = adopt.refresh(snap, source, records, report, ids=ids, stamp=stamp, now=now)
+        if not made and not changed:
             return None
-        return Change(f"import {source}: {len(made)} tasks from {path.name}", made, clock=stamp.lamport)
+        return Change(f"import {source}: {len(made)} new, {len(changed)} updated tasks from {path.name}",
+                      {**changed, **made}, clock=stamp.lamport)
 
     _backup_then_write(ws, report, build)
     return report

@@ -35,13 +35,13 @@ def _report(report: ImportReport, as_json: bool) -> None:
     if as_json:
         emit_json("import", {
             "source": report.source,
-            "imported": {"sessions": len(report.sessions), "tasks": len(report.tasks)},
+            "imported": {"sessions": len(report.sessions), "tasks": len(report.tasks), "updated": len(report.updated)},
             "skipped": dict(sorted(report.skipped.items())),
-            "sessions": report.sessions, "tasks": report.tasks,
+            "sessions": report.sessions, "tasks": report.tasks, "updated": report.updated,
             "commits": report.commits, "backups": report.backups, "problems": report.problems,
         })
         return
-    parts = [f"{len(report.tasks)} tasks"]
+    parts = [f"{len(report.tasks)} tasks"] + ([f"updated {len(report.updated)}"] if report.updated else [])
     if report.source in ("codex", "claude"):
         parts.insert(0, f"{len(report.sessions)} sessions")
     emit(f"imported {', '.join(parts)} from {flat(report.source)}")
