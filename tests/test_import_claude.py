@@ -93,7 +93,8 @@ def test_todowrite_and_task_tools_become_tasks(initialised: Path, cli: Cli, tmp_
     ]
     (tmp_path / "abc-123.jsonl").write_text("\n".join(lines) + "\n")
     report = cli("import", "claude", str(tmp_path), "--json").json()
-    assert report["imported"] == {"sessions": 1, "tasks": 4} and report["skipped"] == {"unknown record type": 1}
+    assert report["imported"] == {"sessions": 1, "turns": 0, "tasks": 4, "updated": 0}
+    assert report["skipped"] == {"unknown record type": 1}
     shown = {
         t["title"]: cli("tasks", "show", t["id"], "--json").json()["task"]
         for t in cli("tasks", "list", "--all", "--json").json()["tasks"]

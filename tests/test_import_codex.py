@@ -70,7 +70,8 @@ def test_real_rollouts_one_session_each_and_last_plan_tasks(initialised: Path, c
     assert len(first["turns"]) == 5 and first["turns"][0]["actions"]
     tip = memory_tip(initialised)
     again = cli("import", "codex", str(tmp_path / "sessions"), "--json").json()
-    assert again["imported"] == {"sessions": 0, "tasks": 0} and again["skipped"]["session already imported"] == 6
+    assert again["imported"] == {"sessions": 0, "turns": 0, "tasks": 0, "updated": 0}
+    assert again["skipped"]["session already imported"] == 6
     assert memory_tip(initialised) == tip and not again["backups"]
 
 
@@ -186,7 +187,7 @@ def test_legacy_layout_matched_by_remote_and_forks_deduplicated(initialised: Pat
     ]
     (tmp_path / f"rollout-2026-03-01T10-00-00-{child}.jsonl").write_text("\n".join(fork) + "\n")
     report = cli("import", "codex", str(tmp_path), "--json").json()
-    assert report["imported"] == {"sessions": 2, "tasks": 1}
+    assert report["imported"] == {"sessions": 2, "turns": 0, "tasks": 1, "updated": 0}
     legacy_session = [s for s in cli("session", "list", "--json").json()["sessions"] if s["started_at"].startswith("2025")]
     assert legacy_session and len(legacy_session[0]["turns"]) == 1
 
@@ -230,3 +231,55 @@ def test_an_update_plan_call_codex_rejected_is_not_mirrored(initialised: Path, c
     assert report["skipped"]["update_plan call Codex rejected"] == 1
     tasks = {t["title"]: t["status"] for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}
     assert tasks == {"Read the code": "in_progress"}
+
+
+CAPTURED = Path(__file__).resolve().parent / "fixtures" / "agents" / "codex-0.169.0"
+
+
+def captured_rollout(dest: Path, repo: Path, *, lines: int | None = None) -> Path:
+    """The rollout the real Codex CLI 0.169 wrote in tests/e2e (a session, resumed twice), with
+    its recorded work tree replaced by ``repo``; ``lines``: only the first so many lines."""
+    src = next(CAPTURED.glob("rollout-*.jsonl"))
+    text = src.read_text(encoding="utf-8")
+    recorded = json.loads(text.splitlines()[0])["payload"]["cwd"]
+    kept = text.replace(recorded, str(repo)).splitlines()[:lines]
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / src.name).write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return dest / src.name
+
+
+def _first_prompts(cli: Cli) -> list[str]:
+    session = cli("session", "list", "--json").json()["sessions"][0]
+    return [t["summary"].split("\n")[0] for t in session["turns"]]
+
+
+def test_a_current_codex_rollout_imports_each_prompt_once_and_nothing_as_a_problem(initialised: Path, cli: Cli,
+                                                                                  tmp_path: Path) -> None:
+    captured_rollout(tmp_path / "sessions", initialised)
+    report = cli("import", "codex", str(tmp_path / "sessions"), "--json").json()
+    assert report["problems"] == [] and report["skipped"] == {}, report
+    assert _first_prompts(cli) == ["Fix the parser, then update the docs", "Finish the docs", "Anything else?"]
+    tasks = sorted((t["title"], t["status"]) for t in cli("tasks", "list", "--all", "--json").json()["tasks"])
+    assert tasks == [("Fix the parser", "completed"), ("Read the parser", "completed"), ("Update the docs", "completed")]
+
+
+def test_a_resumed_rollout_reimports_only_what_it_added(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    path = captured_rollout(tmp_path / "sessions", initialised)
+    lines = path.read_text().splitlines()
+    resumed_at = next(n for n, line in enumerate(lines) if "Finish the docs" in line)
+    first_turn_end = max(n for n, line in enumerate(lines[:resumed_at]) if '"task_complete"' in line) + 1
+    captured_rollout(tmp_path / "sessions", initialised, lines=first_turn_end)
+    cli("import", "codex", str(tmp_path / "sessions"))
+    assert _first_prompts(cli) == ["Fix the parser, then update the docs"]
+    assert {t["title"]: t["status"] for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}[
+        "Update the docs"] == "in_progress"
+
+    captured_rollout(tmp_path / "sessions", initialised)
+    again = cli("import", "codex", str(tmp_path / "sessions"), "--json").json()
+    assert again["imported"] == {"sessions": 0, "turns": 2, "tasks": 0, "updated": 0}, again
+    assert _first_prompts(cli) == ["Fix the parser, then update the docs", "Finish the docs", "Anything else?"]
+    assert {t["title"]: t["status"] for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}[
+        "Update the docs"] == "completed"
+    tip = memory_tip(initialised)
+    third = cli("import", "codex", str(tmp_path / "sessions"), "--json").json()
+    assert third["skipped"] == {"session already imported": 1} and memory_tip(initialised) == tip

@@ -284,7 +284,7 @@ def test_a_changed_beads_file_updates_what_changed_and_keeps_gitmem_edits(initia
         {"id": "bd-2", "title": "Docs", "status": "in_progress", "priority": 2},
         {"id": "bd-3", "title": "Release", "status": "open", "priority": 2}))
     report = cli("import", "beads", str(path), "--json").json()
-    assert report["imported"] == {"sessions": 0, "tasks": 1, "updated": 2}
+    assert report["imported"] == {"sessions": 0, "turns": 0, "tasks": 1, "updated": 2}
     tasks = by_title(cli)
     parser = tasks["Parser"]
     assert (parser["status"], parser["priority"], sorted(parser["labels"])) == ("completed", 0, ["core", "urgent"])

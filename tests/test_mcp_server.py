@@ -11,9 +11,9 @@ from typing import Any
 
 import anyio
 import pytest
-from test_faults import read_only
 
 from conftest import git
+from test_faults import read_only
 
 SERVER = [sys.executable, "-m", "gitmem", "mcp", "--agent", "tester"]
 

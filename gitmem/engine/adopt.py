@@ -37,6 +37,8 @@ class ImportReport:
     sessions: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    turns: int = 0
+    """Turns added to sessions imported before (a resumed conversation)."""
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)

@@ -18,8 +18,10 @@ from gitmem.importers.records import PlanRecord, PlanStep, SessionRecord, Tally,
 
 KNOWN = {
     "session_meta", "response_item", "event_msg", "compacted", "turn_context",
-    "inter_agent_communication", "inter_agent_communication_metadata", "world_state",
+    "inter_agent_communication", "inter_agent_communication_metadata", "world_state", "token_usage_record",
 }
+_INJECTED = ("<", "# AGENTS.md instructions for ")
+"""How the user messages Codex writes itself begin (environment context, AGENTS.md, skills)."""
 _STATUSES = ("pending", "in_progress", "completed")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 MAX_ACTIONS = 40
@@ -114,6 +116,38 @@ def _plan(arguments: Any, call_id: str, at: str) -> PlanRecord | None:
     return PlanRecord(call_id, at, tuple(steps))
 
 
+def _prompt_source(lines: list[Any], legacy: bool) -> tuple[str, str]:
+    """Where this rollout's prompts are, once each: ``user_message`` events (older Codex),
+    else ``item_completed`` UserMessage events (paginated rollouts, which repeat every prompt
+    as a ``response_item`` too), else the user ``response_item`` messages (legacy files)."""
+    if legacy:
+        return "response_item", "message"
+    kinds = {(ln.value.get("type"), ln.value["payload"].get("type"), _item_type(ln.value["payload"]))
+             for ln in lines if isinstance(ln.value.get("payload"), dict)}
+    if ("event_msg", "user_message", None) in kinds:
+        return "event_msg", "user_message"
+    if ("event_msg", "item_completed", "UserMessage") in kinds:
+        return "event_msg", "item_completed"
+    return "response_item", "message"
+
+
+def _item_type(payload: dict[str, Any]) -> str | None:
+    item = payload.get("item")
+    return str(item.get("type")) if isinstance(item, dict) else None
+
+
+def _prompt(kind: str, payload: dict[str, Any]) -> str | None:
+    """The user's prompt in a record of the rollout's prompt source, None if it holds none."""
+    if kind == "event_msg" and payload.get("type") == "user_message":
+        return payload["message"] if isinstance(payload.get("message"), str) else None
+    if kind == "event_msg":
+        item = payload.get("item")
+        if isinstance(item, dict) and item.get("type") == "UserMessage":
+            return text_of(item.get("content")) or str(item.get("text") or "")
+        return None
+    return text_of(payload.get("content")) if payload.get("role") == "user" else None
+
+
 def read_rollout(path: Path, tally: Tally) -> SessionRecord | None:
     """One rollout as a session record, or None (counted in ``tally``) if it has no session."""
     lines = read_jsonl(path, tally)
@@ -125,10 +159,7 @@ def read_rollout(path: Path, tally: Tally) -> SessionRecord | None:
     meta: dict[str, Any] | None = first if legacy else None
     start = iso(first.get("timestamp")) if legacy else None
     cwds: list[str] = []
-    prompts_from_events = not legacy and any(
-        ln.value.get("type") == "event_msg" and isinstance(ln.value.get("payload"), dict)
-        and ln.value["payload"].get("type") == "user_message" for ln in lines
-    )
+    prompts = _prompt_source(lines, legacy)
     turns: list[_Turn] = []
     calls: dict[str, tuple[Any, str]] = {}
     plans: list[PlanRecord] = []
@@ -150,16 +181,10 @@ def read_rollout(path: Path, tally: Tally) -> SessionRecord | None:
             cwds.append(payload["cwd"])
             continue
         now = at or last_at or ""
-        if kind == "event_msg" and ptype == "user_message" and isinstance(payload.get("message"), str):
-            turns.append(_Turn(now, payload["message"]))
-        elif kind == "event_msg" and ptype == "item_completed" and not prompts_from_events:
-            item = payload.get("item") or {}
-            if isinstance(item, dict) and item.get("type") == "UserMessage":
-                turns.append(_Turn(now, text_of(item.get("content")) or str(item.get("text") or "")))
-        elif kind == "response_item" and ptype == "message" and payload.get("role") == "user" and not prompts_from_events:
-            text = text_of(payload.get("content"))
-            if text.strip() and not text.lstrip().startswith("<"):
-                turns.append(_Turn(now, text))
+        prompt = _prompt(kind, payload) if kind == prompts[0] and ptype == prompts[1] else None
+        if prompt is not None:
+            if prompt.strip() and not prompt.lstrip().startswith(_INJECTED):
+                turns.append(_Turn(now, prompt))
         elif not turns:
             pass
         elif kind == "event_msg" and ptype in ("agent_message", "task_complete"):

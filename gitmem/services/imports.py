@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gitmem.core import edits
 from gitmem.core.errors import InvalidInput
 from gitmem.core.models import Session, Stamp, Task, Turn
 from gitmem.engine import adopt, branches
@@ -54,11 +55,12 @@ def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Sna
     """
     def state() -> tuple[Any, ...]:
         return (report.skipped.copy(), list(report.problems), list(report.sessions), list(report.tasks),
-                list(report.updated))
+                list(report.updated), report.turns)
 
     def restore(saved: tuple[Any, ...]) -> None:
         report.skipped, report.problems = saved[0].copy(), list(saved[1])
         report.sessions, report.tasks, report.updated = list(saved[2]), list(saved[3]), list(saved[4])
+        report.turns = saved[5]
 
     base = state()
     first = ws.require_snapshot()
@@ -164,13 +166,15 @@ def _plan_records(record: SessionRecord, sid: str, seen_calls: set[str]) -> list
     if not own:
         return list(record.tasks)
     last = own[-1]
-    steps = [TaskRecord(key=f"{record.source_id}#plan:{n}", title=s.text, status=s.status, priority=s.priority,
-                        plan_key=normalise(s.text), extra={"session": sid, "call_id": last.call_id})
-             for n, s in enumerate(last.steps)]
+    # Keyed by the step's text, not its place: a resumed session's plan may reorder its steps.
+    steps = [TaskRecord(key=f"{record.source_id}#plan:{normalise(s.text)}", title=s.text, status=s.status,
+                        priority=s.priority, plan_key=normalise(s.text), extra={"session": sid, "call_id": last.call_id})
+             for s in last.steps]
     return steps + list(record.tasks)
 
 
-def _session(ws: Workspace, record: SessionRecord, sid: str, branch: str, stamp: Stamp, plan: tuple[str, ...]) -> Session:
+def _session(ws: Workspace, record: SessionRecord, sid: str, branch: str, stamp: Stamp, plan: tuple[str, ...],
+             statuses: tuple[str, ...]) -> Session:
     info: dict[str, Any] = {"source": record.source, "id": record.source_id, "file": Path(record.file).name}
     for name in ("version", "commit", "remote"):
         if getattr(record, name):
@@ -182,7 +186,34 @@ def _session(ws: Workspace, record: SessionRecord, sid: str, branch: str, stamp:
     last = record.turns[-1] if record.turns else None
     summary = clean(last.answer or last.request, 500) if last else None
     return Session(sid, record.source, branch, record.started_at or utc_now(), head, stamp, ended_at=record.ended_at,
-                   summary=summary or None, turns=turns, plan=plan, extra={"import": info})
+                   summary=summary or None, turns=turns, plan=plan, plan_status=statuses, extra={"import": info})
+
+
+def _resumed(old: Session, new: Session) -> tuple[Session, int]:
+    """``old`` (imported before) with what the source added since: new turns appended, turns the
+    import made replaced by their newer text, turns logged by other means kept."""
+    newer = {t.turn_id: t for t in new.turns}
+    known = {t.turn_id for t in old.turns}
+    added = [t for t in new.turns if t.turn_id not in known]
+    ordered = tuple(newer.get(t.turn_id, t) for t in old.turns) + tuple(added)
+    return replace(old, turns=ordered, ended_at=new.ended_at or old.ended_at, summary=new.summary or old.summary,
+                   plan=new.plan or old.plan, plan_status=new.plan_status if new.plan else old.plan_status,
+                   stamp=new.stamp, extra={**old.extra, **new.extra}), len(added)
+
+
+def _plan_changes(snap: Snapshot, old: Session, new: Session, *, stamp: Stamp, now: str) -> dict[str, Task]:
+    """Tasks of a resumed session whose step changed status since the last import (a session
+    imported before statuses were kept counts as mirrored: nothing is moved back)."""
+    if len(old.plan) != len(old.plan_status):
+        return {}
+    last = dict(zip(old.plan, old.plan_status, strict=True))
+    out = {}
+    for task_id, status in zip(new.plan, new.plan_status, strict=True):
+        if task_id in last and last[task_id] != status and snap.has_task(task_id):
+            task = snap.task(task_id)
+            if not task.deleted and task.status.value != status:
+                out[task_id] = edits.set_fields(task, {"status": status}, stamp=stamp, now=now)
+    return out
 
 
 def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[TaskRecord]]], report: ImportReport) -> None:
@@ -191,23 +222,36 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
     def build(snap: Snapshot) -> Change | None:
         stamp = snap.stamp(ws.actor)
         live_ids, deleted = plan_index(snap)
-        plan_keys: dict[str, str] = {**dict.fromkeys(deleted, ""), **{k: ids[-1] for k, ids in live_ids.items()}}
+        # A step matches the task its plan made, or one of the same words added by other means
+        # (the model's own 'git codex tasks add'); a deleted step's words are never re-created.
+        titles = {normalise(t.title): i for i, t in snap.tasks().items() if not t.deleted and not t.plan_key} \
+            if snap.task_blobs else {}
+        plan_keys: dict[str, str] = {**titles, **dict.fromkeys(deleted, ""), **{k: ids[-1] for k, ids in live_ids.items()}}
         known = adopt.imported_keys(snap, source)
         minted = adopt.Minter(snap.task_blobs)
         blobs: dict[str, bytes | None] = {}
         made: dict[str, Task] = {}
         for record, sid, task_records in work:
-            if sid in snap.session_blobs:
-                report.skip("session already imported")
-                continue
-            new, ids = adopt.build(snap, source, task_records, report, stamp=stamp, now=utc_now(),
-                                         known=known, plan_keys=plan_keys, minted=minted)
+            now = utc_now()
+            new, ids = adopt.build(snap, source, task_records, report, stamp=stamp, now=now,
+                                   known=known, plan_keys=plan_keys, minted=minted)
+            steps = [(ids[t.key], t.status) for t in task_records if t.plan_key and ids.get(t.key)]
+            session = _session(ws, record, sid, ws.branch, stamp, tuple(i for i, _ in steps), tuple(s for _, s in steps))
+            if sid in snap.session_blobs:  # a resumed conversation: only what it added since
+                old = snap.session(sid)
+                session, added = _resumed(old, session)
+                changed = _plan_changes(snap, old, session, stamp=stamp, now=now)
+                if not new and not changed and replace(session, stamp=old.stamp) == old:
+                    report.skip("session already imported")
+                    continue
+                report.turns += added
+                made.update(changed)
+            else:
+                report.sessions.append(sid)
             made.update(new)
             plan_keys.update({t.plan_key: t.id for t in new.values() if t.plan_key})
             known.update({k: v for k, v in ids.items() if v in new})
-            plan = tuple(i for i in (ids.get(t.key) for t in task_records if t.plan_key) if i)
-            blobs[session_path(sid)] = encode_session(_session(ws, record, sid, ws.branch, stamp, plan))
-            report.sessions.append(sid)
+            blobs[session_path(sid)] = encode_session(session)
         if not blobs:
             return None
         return Change(f"import {source}: {len(blobs)} sessions, {len(made)} tasks", made, blobs=blobs, clock=stamp.lamport)

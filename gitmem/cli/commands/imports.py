@@ -35,7 +35,8 @@ def _report(report: ImportReport, as_json: bool) -> None:
     if as_json:
         emit_json("import", {
             "source": report.source,
-            "imported": {"sessions": len(report.sessions), "tasks": len(report.tasks), "updated": len(report.updated)},
+            "imported": {"sessions": len(report.sessions), "turns": report.turns, "tasks": len(report.tasks),
+                         "updated": len(report.updated)},
             "skipped": dict(sorted(report.skipped.items())),
             "sessions": report.sessions, "tasks": report.tasks, "updated": report.updated,
             "commits": report.commits, "backups": report.backups, "problems": report.problems,
@@ -43,7 +44,8 @@ def _report(report: ImportReport, as_json: bool) -> None:
         return
     parts = [f"{len(report.tasks)} tasks"] + ([f"updated {len(report.updated)}"] if report.updated else [])
     if report.source in ("codex", "claude"):
-        parts.insert(0, f"{len(report.sessions)} sessions")
+        parts.insert(0, f"{len(report.sessions)} sessions" + (f" (and {report.turns} new turns of earlier ones)"
+                                                               if report.turns else ""))
     emit(f"imported {', '.join(parts)} from {flat(report.source)}")
     for reason, count in sorted(report.skipped.items()):
         note(f"skipped {count}: {flat(reason)}")

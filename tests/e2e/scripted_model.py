@@ -1,0 +1,114 @@
+"""A scripted model on 127.0.0.1: answers an agent's model requests with the next step of a
+script, streamed as the agent's API streams it, and keeps every request it was sent.
+
+OpenAI's Responses API (``POST /v1/responses``, server-sent events) for Codex CLI. A step is
+a list of tool calls (``Call``) or a final text (``Say``); a step may also be a function of
+the request, for answers that depend on what the agent sent (a tool's output, say)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+Step = list[Call] | Say | Callable[[dict[str, Any]], "list[Call] | Say"]
+
+
+@dataclass
+class ScriptedModel:
+    script: list[Step]
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    port: int = 0
+    calls: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def next_events(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The Responses API events of the next step (the last step repeats: a plain answer)."""
+        self.requests.append(body)
+        self.calls += 1
+        step = self.script.pop(0) if self.script else Say("Nothing more to do.")
+        if callable(step):
+            step = step(body)
+        rid = f"resp_{self.calls}"
+        items: list[dict[str, Any]]
+        if isinstance(step, Say):
+            items = [{"type": "message", "role": "assistant", "id": f"msg_{self.calls}",
+                      "content": [{"type": "output_text", "text": step.text}]}]
+        else:
+            items = [{"type": "function_call", "id": f"fc_{self.calls}_{n}", "call_id": f"call_{self.calls}_{n}",
+                      "name": c.name, "arguments": json.dumps(c.arguments)} for n, c in enumerate(step)]
+        usage = {"input_tokens": 100, "input_tokens_details": None, "output_tokens": 10,
+                 "output_tokens_details": None, "total_tokens": 110}
+        return [{"type": "response.created", "response": {"id": rid}},
+                *({"type": "response.output_item.done", "item": item} for item in items),
+                {"type": "response.completed", "response": {"id": rid, "usage": usage}}]
+
+
+def tool_outputs(body: dict[str, Any]) -> dict[str, str]:
+    """call_id -> output of every tool call the agent answered in this request."""
+    return {str(i.get("call_id")): str(i.get("output")) for i in body.get("input", [])
+            if isinstance(i, dict) and i.get("type") == "function_call_output"}
+
+
+def offered_tools(body: dict[str, Any]) -> list[str]:
+    """Tool names offered in a request; an MCP server's come in a namespace (``mcp__NAME.tool``)."""
+    names = []
+    for tool in body.get("tools", []):
+        name = str(tool.get("name") or tool.get("type"))
+        names.extend([f"{name}.{t.get('name')}" for t in tool.get("tools", [])] if tool.get("type") == "namespace" else [name])
+    return names
+
+
+@contextmanager
+def serving(model: ScriptedModel) -> Iterator[ScriptedModel]:
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+            if not self.path.endswith("/responses"):
+                self.send_error(404)
+                return
+            with lock:
+                events = model.next_events(body)
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            for event in events:
+                self.wfile.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
+            self.wfile.flush()
+
+        def do_GET(self) -> None:
+            self.send_error(404)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    model.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield model
+    finally:
+        server.shutdown()
+        server.server_close()
