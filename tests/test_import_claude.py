@@ -104,3 +104,23 @@ def test_todowrite_and_task_tools_become_tasks(initialised: Path, cli: Cli, tmp_
     session = cli("session", "show", cli("session", "list", "--json").json()["sessions"][0]["id"], "--json").json()["session"]
     turn = session["turns"][0]
     assert turn["summary"] == "Please tidy the repo\n→ All tidy." and turn["actions"] == ["ruff check ."]
+
+
+CAPTURED = Path(__file__).resolve().parent / "fixtures" / "agents" / "claude-code-2.1.197"
+
+
+def test_a_current_claude_transcript_with_task_tools_imports_each_prompt_once(initialised: Path, cli: Cli,
+                                                                             tmp_path: Path) -> None:
+    """What Claude Code 2.1.197 wrote in tests/e2e: TaskCreate/TaskUpdate, a Bash call, two --continue."""
+    src = next((CAPTURED / "projects" / "-repo").glob("*.jsonl"))
+    text = src.read_text(encoding="utf-8")
+    recorded = next(json.loads(line)["cwd"] for line in text.splitlines() if '"cwd"' in line)
+    project = tmp_path / "projects" / "-repo"
+    project.mkdir(parents=True)
+    (project / src.name).write_text(text.replace(recorded, str(initialised)), encoding="utf-8")
+    report = cli("import", "claude", str(tmp_path / "projects"), "--json").json()
+    assert report["imported"]["sessions"] == 1 and report["problems"] == [] and report["skipped"] == {}, report
+    session = cli("session", "list", "--json").json()["sessions"][0]
+    assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Fix the parser", "Now fix it", "Anything else?"]
+    tasks = sorted((t["title"], t["status"]) for t in cli("tasks", "list", "--all", "--json").json()["tasks"])
+    assert tasks == [("Fix the parser", "completed"), ("Read the parser", "completed")]

@@ -1,9 +1,11 @@
 """A scripted model on 127.0.0.1: answers an agent's model requests with the next step of a
 script, streamed as the agent's API streams it, and keeps every request it was sent.
 
-OpenAI's Responses API (``POST /v1/responses``, server-sent events) for Codex CLI. A step is
-a list of tool calls (``Call``) or a final text (``Say``); a step may also be a function of
-the request, for answers that depend on what the agent sent (a tool's output, say)."""
+OpenAI's Responses API (``POST /v1/responses``) for Codex CLI and Anthropic's Messages API
+(``POST /v1/messages``) for Claude Code, both as server-sent events. A step is a list of tool
+calls (``Call``) or a final text (``Say``); a step may also be a function of the request, for
+answers that depend on what the agent sent (a tool's output, say). Only requests that offer
+tools (the agent's own loop) take a step; side requests (a title, a summary) get a short text."""
 
 from __future__ import annotations
 
@@ -41,13 +43,20 @@ class ScriptedModel:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def next_events(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        """The Responses API events of the next step (the last step repeats: a plain answer)."""
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def next_step(self, body: dict[str, Any]) -> list[Call] | Say:
+        """The script's next step (a plain answer once it runs out)."""
         self.requests.append(body)
         self.calls += 1
         step = self.script.pop(0) if self.script else Say("Nothing more to do.")
-        if callable(step):
-            step = step(body)
+        return step(body) if callable(step) else step
+
+    def next_events(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The Responses API events of the next step."""
+        step = self.next_step(body)
         rid = f"resp_{self.calls}"
         items: list[dict[str, Any]]
         if isinstance(step, Say):
@@ -63,10 +72,39 @@ class ScriptedModel:
                 {"type": "response.completed", "response": {"id": rid, "usage": usage}}]
 
 
+    def anthropic_events(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The Messages API events of the next step (a side request's: one short text)."""
+        step = self.next_step(body) if body.get("tools") else Say("Parser work")
+        blocks: list[tuple[dict[str, Any], dict[str, Any]]]
+        if isinstance(step, Say):
+            blocks = [({"type": "text", "text": ""}, {"type": "text_delta", "text": step.text})]
+        else:
+            blocks = [({"type": "tool_use", "id": f"toolu_{self.calls}_{n}", "name": c.name, "input": {}},
+                       {"type": "input_json_delta", "partial_json": json.dumps(c.arguments)}) for n, c in enumerate(step)]
+        events: list[dict[str, Any]] = [{"type": "message_start", "message": {
+            "id": f"msg_{self.calls}", "type": "message", "role": "assistant", "model": body.get("model"), "content": [],
+            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 100, "output_tokens": 1}}}]
+        for n, (start, delta) in enumerate(blocks):
+            events += [{"type": "content_block_start", "index": n, "content_block": start},
+                       {"type": "content_block_delta", "index": n, "delta": delta},
+                       {"type": "content_block_stop", "index": n}]
+        stop = "end_turn" if isinstance(step, Say) else "tool_use"
+        return [*events, {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
+                          "usage": {"output_tokens": 10}}, {"type": "message_stop"}]
+
+
 def tool_outputs(body: dict[str, Any]) -> dict[str, str]:
-    """call_id -> output of every tool call the agent answered in this request."""
-    return {str(i.get("call_id")): str(i.get("output")) for i in body.get("input", [])
-            if isinstance(i, dict) and i.get("type") == "function_call_output"}
+    """call id -> output of every tool call the agent answered in this request (either API)."""
+    found = {str(i.get("call_id")): str(i.get("output")) for i in body.get("input", [])
+             if isinstance(i, dict) and i.get("type") == "function_call_output"}
+    for message in body.get("messages", []):
+        for block in message.get("content", []) if isinstance(message.get("content"), list) else []:
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                content = block.get("content")
+                text = content if isinstance(content, str) else "".join(
+                    c.get("text", "") for c in content or [] if isinstance(c, dict))
+                found[str(block.get("tool_use_id"))] = text
+    return found
 
 
 def offered_tools(body: dict[str, Any]) -> list[str]:
@@ -88,17 +126,32 @@ def serving(model: ScriptedModel) -> Iterator[ScriptedModel]:
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
-            if not self.path.endswith("/responses"):
+            path = self.path.split("?")[0]
+            if path.endswith("/messages/count_tokens"):
+                self.answer_json({"input_tokens": 100})
+                return
+            if path.endswith("/messages") and not body.get("stream"):
+                self.answer_json({"id": "msg_side", "type": "message", "role": "assistant", "model": body.get("model"),
+                                  "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+                                  "usage": {"input_tokens": 1, "output_tokens": 1}})
+                return
+            if not path.endswith(("/responses", "/messages")):
                 self.send_error(404)
                 return
             with lock:
-                events = model.next_events(body)
+                events = model.next_events(body) if path.endswith("/responses") else model.anthropic_events(body)
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             self.end_headers()
             for event in events:
                 self.wfile.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
             self.wfile.flush()
+
+        def answer_json(self, value: dict[str, Any]) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps(value).encode())
 
         def do_GET(self) -> None:
             self.send_error(404)

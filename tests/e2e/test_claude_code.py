@@ -1,0 +1,92 @@
+"""The real Claude Code (from npm, pinned) against a scripted Messages API on 127.0.0.1.
+
+``claude -p`` and ``claude -p --continue``: the model plans with TaskCreate/TaskUpdate (its
+task tools since 2.1.142; TodoWrite is gone by default), runs ``git codex`` through Bash and
+is offered gitmem's MCP tools on its first request. ``git codex import claude`` then finds
+one session with each prompt once, the task list with its final statuses, and a second
+import after another --continue adds only the new turn. The transcript and task files
+Claude wrote are kept as fixtures (GITMEM_RECORD_FIXTURES=1 rewrites them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import npm_tool, run_git_codex
+from scripted_model import Call, Say, ScriptedModel, offered_tools, serving
+
+CLAUDE = ("@anthropic-ai/claude-code", "2.1.197")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "agents" / f"claude-code-{CLAUDE[1]}"
+RECORD = os.environ.get("GITMEM_RECORD_FIXTURES") == "1"  # read before the sealed environment drops it
+
+
+def claude_binary() -> Path:
+    binary = npm_tool(*CLAUDE, "claude")
+    try:
+        works = subprocess.run([str(binary), "--version"], capture_output=True, text=True).returncode == 0
+    except OSError:  # a placeholder until the postinstall (which npm_tool skips) puts the binary there
+        works = False
+    if not works:
+        installer = binary.parents[1] / "@anthropic-ai" / "claude-code" / "install.cjs"
+        subprocess.run(["node", str(installer)], check=True, capture_output=True, timeout=300)
+    return binary
+
+
+def run_claude(binary: Path, repo: Path, home: Path, model: ScriptedModel, *args: str) -> None:
+    env = {**os.environ, "HOME": str(home), "ANTHROPIC_BASE_URL": model.origin, "ANTHROPIC_API_KEY": "sk-not-a-key",
+           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
+           "IS_SANDBOX": "1",  # lets --dangerously-skip-permissions run as root, as CI does
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    mcp = json.dumps({"mcpServers": {"gitmem": {"command": sys.executable, "args": ["-m", "gitmem", "mcp", "--agent",
+                                                                                    "claude"]}}})
+    result = subprocess.run([str(binary), "-p", *args, "--dangerously-skip-permissions", "--mcp-config", mcp,
+                             "--strict-mcp-config"], cwd=repo, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, (result.stdout[-1000:], result.stderr[-1000:])
+
+
+def test_claude_session_with_continue_imports_once_with_its_task_list(initialised: Path, tmp_path: Path) -> None:
+    binary = claude_binary()
+    script = [
+        [Call("TaskCreate", {"subject": "Read the parser", "description": "Find the bug", "activeForm": "Reading"}),
+         Call("TaskCreate", {"subject": "Fix the parser", "description": "Fix it", "activeForm": "Fixing"})],
+        [Call("TaskUpdate", {"taskId": "1", "status": "completed"}),
+         Call("Bash", {"command": "git codex status", "description": "memory status"})],
+        Say("Read it; the fix is next."),
+        # claude -p --continue
+        [Call("TaskUpdate", {"taskId": "2", "status": "completed"})],
+        Say("Fixed."),
+        # the second --continue
+        Say("Nothing left."),
+    ]
+    home = tmp_path / "home"
+    home.mkdir()
+    projects = home / ".claude" / "projects"
+    with serving(ScriptedModel(script)) as model:
+        run_claude(binary, initialised, home, model, "Fix the parser")
+        assert "mcp__gitmem__context_brief" in offered_tools(model.requests[0])
+        run_claude(binary, initialised, home, model, "--continue", "Now fix it")
+        transcripts = sorted(projects.rglob("*.jsonl"))
+        report = json.loads(run_git_codex(initialised, "import", "claude", str(projects), "--json").stdout)
+        assert report["imported"]["sessions"] == 1 and report["problems"] == [], report
+        sessions = [s for s in json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+                    if s["agent"] == "claude"]
+        assert len(sessions) == 1, sessions
+        assert [t["summary"].split("\n")[0] for t in sessions[0]["turns"]] == ["Fix the parser", "Now fix it"]
+        listed = json.loads(run_git_codex(initialised, "tasks", "list", "--all", "--json").stdout)["tasks"]
+        assert sorted((t["title"], t["status"]) for t in listed) == [("Fix the parser", "completed"),
+                                                                     ("Read the parser", "completed")]
+
+        run_claude(binary, initialised, home, model, "--continue", "Anything else?")
+        again = json.loads(run_git_codex(initialised, "import", "claude", str(projects), "--json").stdout)
+        assert again["imported"]["sessions"] == 0 and again["imported"]["turns"] == 1, again
+    if RECORD:
+        shutil.rmtree(FIXTURES, ignore_errors=True)
+        kept = [(p, Path("projects", "-repo", p.name)) for p in transcripts]  # the temporary repo's name left out
+        kept += [(p, p.relative_to(home / ".claude")) for p in (home / ".claude" / "tasks").rglob("*.json")]
+        for path, name in kept:
+            (FIXTURES / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, FIXTURES / name)
