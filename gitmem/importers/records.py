@@ -63,7 +63,7 @@ class TurnRecord:
 
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
-    """One agent session (a Codex rollout, a Claude Code transcript)."""
+    """One agent session (a Codex rollout, a Claude Code transcript, a Gemini CLI chat)."""
 
     source: str
     source_id: str
@@ -78,6 +78,8 @@ class SessionRecord:
     turns: tuple[TurnRecord, ...] = ()
     plans: tuple[PlanRecord, ...] = ()
     tasks: tuple[TaskRecord, ...] = ()
+    project_hash: str | None = None
+    """SHA-256 of the project's path (Gemini CLI records that, not the path)."""
 
 
 @dataclass

@@ -12,7 +12,7 @@ import hashlib
 import os
 from base64 import b32encode
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from gitmem.engine import adopt, branches
 from gitmem.engine.adopt import ImportReport
 from gitmem.engine.redact import Redactor
 from gitmem.engine.workspace import Workspace, utc_now
-from gitmem.importers import beads, claude, codex, jsonl_tasks, taskmaster
+from gitmem.importers import beads, claude, codex, gemini, jsonl_tasks, taskmaster
 from gitmem.importers.records import SessionRecord, Tally, TaskRecord, clean
 from gitmem.services.plans import normalise, plan_index
 from gitmem.store.memory import Change, Snapshot
@@ -36,9 +36,30 @@ _READERS: dict[str, Callable[[Path, Tally], list[TaskRecord]]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class SessionSource:
+    """Where an agent keeps its sessions and how they are read."""
+
+    find: Callable[[Path, Tally], list[Path]]
+    read: Callable[[Path, Tally], SessionRecord | None]
+    pattern: str
+    example: str
+
+
+SESSION_SOURCES = {
+    "codex": SessionSource(codex.find_rollouts, codex.read_rollout, "rollout-*.jsonl", "~/.codex/sessions"),
+    "claude": SessionSource(lambda root, _: claude.find_transcripts(root), claude.read_transcript, "*.jsonl",
+                            "~/.claude/projects"),
+    "gemini": SessionSource(lambda root, _: gemini.find_chats(root), gemini.read_chat, "chats/session-*.jsonl",
+                            "~/.gemini/tmp"),
+}
+
+
 def default_dir(source: str) -> Path:
     if source == "codex":
         return Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex") / "sessions"
+    if source == "gemini":
+        return Path(os.environ.get("GEMINI_CLI_HOME") or Path.home()) / ".gemini" / "tmp"
     return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude") / "projects"
 
 
@@ -135,8 +156,11 @@ def _norm_remote(url: str) -> str:
 
 
 def belongs(ws: Workspace, record: SessionRecord) -> bool:
-    """The session ran inside this repository, or recorded one of its remotes."""
+    """The session ran inside this repository (by its cwd, or the hash of its project path),
+    or recorded one of its remotes."""
     root = Path(os.path.realpath(ws.repo.workdir or ws.repo.git_dir))
+    if record.project_hash and record.project_hash == hashlib.sha256(str(root).encode()).hexdigest():
+        return True
     for cwd in record.cwds:
         where = Path(os.path.realpath(cwd))
         if where == root or root in where.parents:
@@ -260,18 +284,18 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
 
 
 def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = iter) -> ImportReport:
-    """``import codex|claude [DIR]``: the sessions that ran in this repository."""
+    """``import codex|claude|gemini [DIR]``: the sessions that ran in this repository."""
     root = root or default_dir(source)
     if not root.is_dir():
         raise InvalidInput(f"no such directory: {root}", hint=f"give the directory holding the {source} sessions")
     report = ImportReport(source)
     tally = Tally()
-    files = codex.find_rollouts(root, tally) if source == "codex" else claude.find_transcripts(root)
+    kind = SESSION_SOURCES[source]
+    files = kind.find(root, tally)
     if not files:
-        pattern = "rollout-*.jsonl" if source == "codex" else "*.jsonl"
-        raise InvalidInput(f"no {source} sessions ({pattern}) under {root}",
-                           hint="pass the directory that holds them, e.g. ~/.codex/sessions or ~/.claude/projects")
-    read = codex.read_rollout if source == "codex" else claude.read_transcript
+        raise InvalidInput(f"no {source} sessions ({kind.pattern}) under {root}",
+                           hint=f"pass the directory that holds them, e.g. {kind.example}")
+    read = kind.read
     redactor = Redactor.of(ws.repo)
     groups: dict[str, list[tuple[SessionRecord, str, list[TaskRecord]]]] = {}
     seen_calls: set[str] = set()

@@ -1,8 +1,9 @@
 """A scripted model on 127.0.0.1: answers an agent's model requests with the next step of a
 script, streamed as the agent's API streams it, and keeps every request it was sent.
 
-OpenAI's Responses API (``POST /v1/responses``) for Codex CLI and Anthropic's Messages API
-(``POST /v1/messages``) for Claude Code, both as server-sent events. A step is a list of tool
+OpenAI's Responses API (``POST /v1/responses``) for Codex CLI, Anthropic's Messages API
+(``POST /v1/messages``) for Claude Code and the Gemini API (``:streamGenerateContent``) for
+Gemini CLI, all as server-sent events. A step is a list of tool
 calls (``Call``) or a final text (``Say``); a step may also be a function of the request, for
 answers that depend on what the agent sent (a tool's output, say). Only requests that offer
 tools (the agent's own loop) take a step; side requests (a title, a summary) get a short text."""
@@ -93,10 +94,24 @@ class ScriptedModel:
                           "usage": {"output_tokens": 10}}, {"type": "message_stop"}]
 
 
+    def gemini_chunks(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The Gemini API chunks of the next step (a side request's, without tools: one short text)."""
+        step = self.next_step(body) if body.get("tools") else Say("ok")
+        parts = [{"text": step.text}] if isinstance(step, Say) else \
+            [{"functionCall": {"name": c.name, "args": c.arguments}} for c in step]
+        return [{"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
+                 "usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 10, "totalTokenCount": 110}}]
+
+
 def tool_outputs(body: dict[str, Any]) -> dict[str, str]:
     """call id -> output of every tool call the agent answered in this request (either API)."""
     found = {str(i.get("call_id")): str(i.get("output")) for i in body.get("input", [])
              if isinstance(i, dict) and i.get("type") == "function_call_output"}
+    for content in body.get("contents", []):
+        for part in content.get("parts", []) if isinstance(content, dict) else []:
+            answer = part.get("functionResponse") if isinstance(part, dict) else None
+            if isinstance(answer, dict):
+                found[str(answer.get("id") or answer.get("name"))] = json.dumps(answer.get("response"))
     for message in body.get("messages", []):
         for block in message.get("content", []) if isinstance(message.get("content"), list) else []:
             if isinstance(block, dict) and block.get("type") == "tool_result":
@@ -109,8 +124,8 @@ def tool_outputs(body: dict[str, Any]) -> dict[str, str]:
 
 def offered_tools(body: dict[str, Any]) -> list[str]:
     """Tool names offered in a request; an MCP server's come in a namespace (``mcp__NAME.tool``)."""
-    names = []
-    for tool in body.get("tools", []):
+    names = [str(f.get("name")) for t in body.get("tools", []) for f in t.get("functionDeclarations", [])]
+    for tool in [t for t in body.get("tools", []) if "functionDeclarations" not in t]:
         name = str(tool.get("name") or tool.get("type"))
         names.extend([f"{name}.{t.get('name')}" for t in tool.get("tools", [])] if tool.get("type") == "namespace" else [name])
     return names
@@ -134,6 +149,22 @@ def serving(model: ScriptedModel) -> Iterator[ScriptedModel]:
                 self.answer_json({"id": "msg_side", "type": "message", "role": "assistant", "model": body.get("model"),
                                   "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
                                   "usage": {"input_tokens": 1, "output_tokens": 1}})
+                return
+            if path.endswith((":streamGenerateContent", ":generateContent")):
+                with lock:
+                    chunks = model.gemini_chunks(body)
+                if path.endswith(":generateContent"):
+                    self.answer_json(chunks[0])
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+                for chunk in chunks:
+                    self.wfile.write(f"data: {json.dumps(chunk)}\r\n\r\n".encode())
+                self.wfile.flush()
+                return
+            if path.endswith(":countTokens"):
+                self.answer_json({"totalTokens": 100})
                 return
             if not path.endswith(("/responses", "/messages")):
                 self.send_error(404)

@@ -43,7 +43,7 @@ def _report(report: ImportReport, as_json: bool) -> None:
         })
         return
     parts = [f"{len(report.tasks)} tasks"] + ([f"updated {len(report.updated)}"] if report.updated else [])
-    if report.source in ("codex", "claude"):
+    if report.source in svc.SESSION_SOURCES:
         parts.insert(0, f"{len(report.sessions)} sessions" + (f" (and {report.turns} new turns of earlier ones)"
                                                                if report.turns else ""))
     emit(f"imported {', '.join(parts)} from {flat(report.source)}")
@@ -67,6 +67,7 @@ def import_group() -> None:
     Examples:
       git codex import codex                      # ~/.codex/sessions, this repository's rollouts
       git codex import claude ~/.claude/projects
+      git codex import gemini
       git codex import taskmaster .taskmaster/tasks/tasks.json
       git codex import beads .beads/issues.jsonl --json
       git codex import tasks backlog.jsonl
@@ -109,6 +110,23 @@ def claude(directory: Path | None, as_json: bool) -> None:
       git codex import claude ~/.claude/projects/-home-me-proj
     """
     _report(svc.import_sessions(workspace(), "claude", directory, _progress("Claude transcripts")), as_json)
+
+
+@import_group.command(context_settings=CONTEXT)
+@_DIR
+@json_option
+def gemini(directory: Path | None, as_json: bool) -> None:
+    """Gemini CLI chats of this repository (matched by the hash of its path).
+
+    DIR defaults to ~/.gemini/tmp. One session per chat file; a resumed chat's new turns
+    on the next import; tasks from its last write_todos.
+
+    \b
+    Examples:
+      git codex import gemini
+      git codex import gemini ~/.gemini/tmp/my-project --json
+    """
+    _report(svc.import_sessions(workspace(), "gemini", directory, _progress("Gemini chats")), as_json)
 
 
 def _file_command(source: str, summary: str, example: str) -> click.Command:

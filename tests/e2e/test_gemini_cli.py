@@ -1,0 +1,91 @@
+"""The real Gemini CLI (from npm, pinned) against a scripted Gemini API on 127.0.0.1.
+
+``gemini -p`` and ``gemini --resume latest -p``: the model plans with write_todos, runs
+``git codex`` through run_shell_command, calls gitmem's MCP ``tasks_list`` (whose answer must
+be a JSON object for Gemini CLI to take it) and is offered gitmem's tools on its first
+request. ``git codex import gemini`` then finds one session with each prompt once (the
+injected session context is not one), the todos with their final statuses, and a second
+import after another resume adds only the new turn. The chat file is kept as a fixture."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from conftest import npm_tool, run_git_codex
+from scripted_model import Call, Say, ScriptedModel, offered_tools, serving, tool_outputs
+
+GEMINI = ("@google/gemini-cli", "0.61.0")
+MODEL = "gemini-2.5-pro"  # write_todos is offered to Gemini 2 models
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "agents" / f"gemini-cli-{GEMINI[1]}"
+RECORD = os.environ.get("GITMEM_RECORD_FIXTURES") == "1"  # read before the sealed environment drops it
+
+
+def run_gemini(binary: Path, repo: Path, home: Path, model: ScriptedModel, *args: str) -> None:
+    env = {**os.environ, "HOME": str(home), "GEMINI_API_KEY": "not-a-key", "GOOGLE_GEMINI_BASE_URL": model.origin,
+           "GEMINI_CLI_TRUST_WORKSPACE": "true", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run([str(binary), "-m", MODEL, *args, "--yolo"], cwd=repo, env=env, capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, (result.stdout[-1000:], result.stderr[-2000:])
+
+
+def todos(*items: tuple[str, str]) -> Call:
+    return Call("write_todos", {"todos": [{"description": d, "status": s} for d, s in items]})
+
+
+def test_gemini_session_with_resume_imports_once_with_its_todos(initialised: Path, tmp_path: Path) -> None:
+    binary = npm_tool(*GEMINI, "gemini")
+    home = tmp_path / "home"
+    (home / ".gemini").mkdir(parents=True)
+    (home / ".gemini" / "settings.json").write_text(json.dumps({
+        "security": {"auth": {"selectedType": "gemini-api-key"}}, "general": {"disableAutoUpdate": True},
+        "privacy": {"usageStatisticsEnabled": False},
+        "mcpServers": {"gitmem": {"command": sys.executable, "args": ["-m", "gitmem", "mcp", "--agent", "gemini"]}}}))
+    listed: dict[str, Any] = {}
+
+    def after_the_listing(body: dict[str, Any]) -> Say:
+        listed.update(tool_outputs(body))
+        return Say("Read it; the fix is next.")
+
+    script = [
+        [todos(("Read the parser", "in_progress"), ("Fix the parser", "pending"))],
+        [Call("run_shell_command", {"command": "git codex status", "description": "memory status"}),
+         Call("mcp_gitmem_tasks_list", {})],
+        after_the_listing,
+        # gemini --resume latest
+        [todos(("Read the parser", "completed"), ("Fix the parser", "completed"))],
+        Say("Fixed."),
+        Say("Nothing left."),
+    ]
+    chats = home / ".gemini" / "tmp"
+    with serving(ScriptedModel(script)) as model:
+        run_gemini(binary, initialised, home, model, "-p", "Fix the parser")
+        assert "mcp_gitmem_context_brief" in offered_tools(model.requests[0])
+        answered = "\n".join(listed.values())
+        assert "Read the parser" in answered and "error" not in answered.lower(), listed  # an object, taken as is
+        run_gemini(binary, initialised, home, model, "--resume", "latest", "-p", "Now fix it")
+        files = sorted(chats.rglob("session-*.jsonl"))
+        assert len(files) == 1, files
+
+        report = json.loads(run_git_codex(initialised, "import", "gemini", str(chats), "--json").stdout)
+        assert report["imported"]["sessions"] == 1 and report["problems"] == [], report
+        sessions = [s for s in json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+                    if s["agent"] == "gemini"]
+        assert [t["summary"].split("\n")[0] for t in sessions[0]["turns"]] == ["Fix the parser", "Now fix it"]
+        tasks = json.loads(run_git_codex(initialised, "tasks", "list", "--all", "--json").stdout)["tasks"]
+        assert sorted((t["title"], t["status"]) for t in tasks) == [("Fix the parser", "completed"),
+                                                                    ("Read the parser", "completed")]
+
+        run_gemini(binary, initialised, home, model, "--resume", "latest", "-p", "Anything else?")
+        again = json.loads(run_git_codex(initialised, "import", "gemini", str(chats), "--json").stdout)
+        assert again["imported"]["sessions"] == 0 and again["imported"]["turns"] == 1, again
+    if RECORD:
+        shutil.rmtree(FIXTURES, ignore_errors=True)
+        FIXTURES.mkdir(parents=True)
+        for path in files:
+            shutil.copy(path, FIXTURES / path.name)
