@@ -25,14 +25,14 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "agents" / f"codex
 RECORD = os.environ.get("GITMEM_RECORD_FIXTURES") == "1"  # read before the sealed environment drops it
 
 
-def codex_home(tmp_path: Path, model: ScriptedModel) -> Path:
+def codex_home(tmp_path: Path, model: ScriptedModel, sandbox: str = "danger-full-access") -> Path:
     home = tmp_path / "codex-home"
     home.mkdir()
     (home / "config.toml").write_text(f"""\
 model = "gpt-5"
 model_provider = "scripted"
 approval_policy = "never"
-sandbox_mode = "danger-full-access"
+sandbox_mode = "{sandbox}"
 
 [model_providers.scripted]
 name = "scripted"
@@ -123,3 +123,18 @@ def test_codex_session_with_resume_imports_once_with_its_plan_and_the_models_own
         for rollout in rollouts:
             shutil.copy(rollout, FIXTURES / rollout.name)
     assert git(initialised, "status", "--porcelain") == ""
+
+
+def test_inside_codex_default_sandbox_writes_say_so_and_reads_work(initialised: Path, tmp_path: Path) -> None:
+    """workspace-write keeps .git read-only: a write exits 1 naming the file and the way out,
+    never 3 ("a gitmem bug"); reads answer; memory is unchanged."""
+    binary = npm_tool(*CODEX, "codex")
+    before = git(initialised, "rev-parse", "refs/codex/branches/main")
+    script = [[shell("git codex tasks add 'Inside the sandbox'; echo EXIT=$?; git codex status; echo EXIT=$?")],
+              Say("The memory is read-only here.")]
+    with serving(ScriptedModel(script)) as model:
+        run_codex(binary, initialised, codex_home(tmp_path, model, sandbox="workspace-write"), "Add a task")
+        output = "".join(tool_outputs(model.requests[1]).values())
+    assert "Read-only file system" in output and "hint: memory lives in .git" in output, output
+    assert output.count("EXIT=1") == 1 and output.count("EXIT=0") == 1 and "branch: main" in output, output
+    assert git(initialised, "rev-parse", "refs/codex/branches/main") == before
