@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import npm_tool, run_git_codex
 from scripted_model import Call, Say, ScriptedModel, offered_tools, serving
@@ -90,3 +91,52 @@ def test_claude_session_with_continue_imports_once_with_its_task_list(initialise
         for path, name in kept:
             (FIXTURES / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, FIXTURES / name)
+
+
+def test_after_setup_the_brief_arrives_and_the_task_list_is_mirrored_live(initialised: Path, tmp_path: Path) -> None:
+    """``git codex setup claude``, then a session: the brief is in the first request, every
+    TaskCreate/TaskUpdate is mirrored while the session runs (no import), and a task the model
+    completed with ``git codex tasks complete`` is not set back by a later TaskUpdate."""
+    binary = claude_binary()
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home)}
+    run_git_codex(initialised, "tasks", "add", "Roadmap item already here")
+    setup = subprocess.run([sys.executable, "-m", "gitmem", "setup", "claude"], cwd=initialised, capture_output=True,
+                           text=True, env={**os.environ, **env})
+    assert setup.returncode == 0, setup.stderr
+    seen: dict[str, list[tuple[str, str]]] = {}
+
+    def mirrored(label: str) -> None:
+        listed = json.loads(run_git_codex(initialised, "tasks", "list", "--all", "--json").stdout)["tasks"]
+        seen[label] = sorted((t["title"], t["status"]) for t in listed)
+
+    def complete_fix(_: dict[str, Any]) -> list[Call]:
+        mirrored("after the two TaskCreate")
+        fix = next(t for t in json.loads(run_git_codex(initialised, "tasks", "list", "--json").stdout)["tasks"]
+                   if t["title"] == "Fix the parser")
+        return [Call("Bash", {"command": f"git codex tasks complete {fix['id']}", "description": "done"})]
+
+    def update_read(_: dict[str, Any]) -> list[Call]:
+        return [Call("TaskUpdate", {"taskId": "1", "status": "completed"})]
+
+    script = [
+        [Call("TaskCreate", {"subject": "Read the parser", "description": "Find the bug", "activeForm": "Reading"}),
+         Call("TaskCreate", {"subject": "Fix the parser", "description": "Fix it", "activeForm": "Fixing"})],
+        complete_fix,
+        update_read,
+        Say("Both done."),
+    ]
+    with serving(ScriptedModel(script)) as model:
+        run_claude(binary, initialised, home, model, "Fix the parser")
+        first = json.dumps(model.requests[0]["messages"])
+    assert "Roadmap item already here" in first  # the SessionStart brief reached the model
+    assert seen["after the two TaskCreate"] == [("Fix the parser", "pending"), ("Read the parser", "pending"),
+                                               ("Roadmap item already here", "pending")]
+    mirrored("at the end")
+    assert seen["at the end"] == [("Fix the parser", "completed"), ("Read the parser", "completed"),
+                                  ("Roadmap item already here", "pending")]
+    removed = subprocess.run([sys.executable, "-m", "gitmem", "setup", "claude", "--remove"], cwd=initialised,
+                             capture_output=True, text=True, env={**os.environ, **env})
+    assert removed.returncode == 0 and "gitmem" not in (home / ".claude" / "settings.json").read_text()
+    assert not (initialised / "CLAUDE.md").exists()

@@ -6,7 +6,7 @@ import click
 
 from gitmem.cli.common import CONTEXT, workspace
 from gitmem.cli.output import emit, note
-from gitmem.services import setup
+from gitmem.services import initialise
 
 
 @click.command(context_settings=CONTEXT)
@@ -26,7 +26,7 @@ def init(no_hooks: bool, fetch_refspec: str | None, shared_hooks: bool) -> None:
     Example:
       cd my-project && git codex init
     """
-    result = setup.init(workspace(follow=False), install_hooks=not no_hooks,
+    result = initialise.init(workspace(follow=False), install_hooks=not no_hooks,
                          shared_hooks=shared_hooks, fetch_refspec=fetch_refspec)
     for line in result.actions:
         note(line)

@@ -1,0 +1,90 @@
+"""``git codex agent-hook AGENT``: what an agent's own hooks ask of gitmem.
+
+The agent writes one JSON event on stdin. ``SessionStart`` answers the brief (Gemini CLI
+takes it as ``hookSpecificOutput.additionalContext``; Claude Code and Codex read stdout);
+after a plan tool (Claude ``TaskCreate``/``TaskUpdate``/``TodoWrite``, Codex
+``update_plan``, Gemini ``write_todos``) the plan is mirrored by ``plans.sync``, which applies
+only what changed. Claude's task tools edit one task at a time, so its whole list is read
+from the task files Claude keeps for the session. The event is untrusted input: anything it
+does not say clearly is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from gitmem.engine import drift
+from gitmem.services import context, plans
+
+AGENTS = ("claude", "codex", "gemini")
+PLAN_TOOLS = {"claude": ("TaskCreate", "TaskUpdate", "TodoWrite"), "codex": ("update_plan",), "gemini": ("write_todos",)}
+BRIEF_BUDGET = 4000
+MAX_EVENT = 1 << 20
+_SESSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def claude_tasks_dir(session_id: str) -> Path | None:
+    """``~/.claude/tasks/<session>`` (``CLAUDE_CONFIG_DIR`` moves it), if the id is a plain name."""
+    if not _SESSION_NAME.match(session_id) or ".." in session_id:
+        return None
+    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude") / "tasks" / session_id
+
+
+def claude_task_list(session_id: str) -> dict[str, Any] | None:
+    """The session's task files as one TodoWrite-shaped list, in task order (deleted ones left out)."""
+    where = claude_tasks_dir(session_id)
+    if where is None or not where.is_dir():
+        return None
+    found: list[tuple[int, dict[str, Any]]] = []
+    for path in where.glob("*.json"):
+        if not path.stem.isdigit() or path.stat().st_size > 65536 or len(found) >= plans.MAX_STEPS:
+            continue
+        try:
+            task = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            continue
+        if isinstance(task, dict) and isinstance(task.get("subject"), str) and task.get("status") in (
+                "pending", "in_progress", "completed"):
+            found.append((int(path.stem), {"content": task["subject"], "status": task["status"]}))
+    return {"todos": [todo for _, todo in sorted(found, key=lambda f: f[0])]} if found else None
+
+
+def plan_payload(agent: str, event: dict[str, Any]) -> dict[str, Any] | None:
+    """The full plan after a plan tool ran, in the agent's own shape; None for any other tool."""
+    tool = event.get("tool_name")
+    if tool not in PLAN_TOOLS[agent]:
+        return None
+    if agent == "claude" and tool != "TodoWrite":
+        session = event.get("session_id")
+        return claude_task_list(session) if isinstance(session, str) else None
+    given = event.get("tool_input")
+    return given if isinstance(given, dict) else None
+
+
+def handle(path: str, agent: str, text: str) -> str | None:
+    """Answer one hook event; returns what to print (None: nothing)."""
+    try:
+        event = json.loads(text[:MAX_EVENT]) if text.strip() else {}
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(event, dict):
+        return None
+    name = event.get("hook_event_name")
+    ws = drift.open_workspace(path, agent=agent)[0]
+    if not ws.initialised or not ws.enabled:
+        return None
+    if name == "SessionStart":
+        brief = context.brief(ws, BRIEF_BUDGET).text
+        if agent == "gemini":
+            return json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": brief}})
+        return brief
+    if name in ("PostToolUse", "AfterTool"):
+        payload = plan_payload(agent, event)
+        if payload is not None:
+            fmt, steps, _ = plans.parse(json.dumps(payload))
+            plans.sync(ws, steps, fmt)
+    return None

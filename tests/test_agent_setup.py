@@ -1,0 +1,80 @@
+"""``git codex setup claude`` and ``git codex agent-hook``: exact, reversible edits of
+Claude Code's settings, and hook events that are untrusted input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import run_git_codex
+
+USER_HOOK = {"matcher": "Bash", "hooks": [{"type": "command", "command": "echo mine"}]}
+
+
+def settings(home: Path) -> dict:
+    return json.loads((home / ".claude" / "settings.json").read_text())
+
+
+def test_setup_keeps_the_users_settings_is_idempotent_and_removes_exactly_its_own(initialised: Path) -> None:
+    home = Path(os.environ["HOME"])
+    (home / ".claude").mkdir(parents=True)
+    mine = {"model": "opus", "hooks": {"PostToolUse": [USER_HOOK]}}
+    (home / ".claude" / "settings.json").write_text(json.dumps(mine))
+    (initialised / "CLAUDE.md").write_text("# House rules\n\nBe kind.\n")
+
+    assert run_git_codex(initialised, "setup", "claude", "--check").returncode == 1
+    first = run_git_codex(initialised, "setup", "claude")
+    assert first.returncode == 0 and "hooks set" in first.stdout
+    written = settings(home)
+    assert written["model"] == "opus" and written["hooks"]["PostToolUse"][0] == USER_HOOK
+    assert [g["matcher"] for g in written["hooks"]["PostToolUse"][1:]] == ["TaskCreate|TaskUpdate|TodoWrite"]
+    assert "-I -m gitmem agent-hook claude" in written["hooks"]["SessionStart"][0]["hooks"][0]["command"]
+    assert "gitmem: start" in (initialised / "CLAUDE.md").read_text()
+    again = run_git_codex(initialised, "setup", "claude")
+    assert "nothing to change" in again.stdout and settings(home) == written
+    assert run_git_codex(initialised, "setup", "claude", "--check").returncode == 0
+
+    run_git_codex(initialised, "setup", "claude", "--remove")
+    assert settings(home) == mine
+    assert (initialised / "CLAUDE.md").read_text() == "# House rules\n\nBe kind.\n"
+
+
+def test_setup_refuses_settings_it_cannot_read_and_writes_nothing(initialised: Path) -> None:
+    home = Path(os.environ["HOME"])
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude" / "settings.json").write_text("{not json")
+    result = run_git_codex(initialised, "setup", "claude")
+    assert result.returncode == 1 and "settings.json is not JSON" in result.stderr and "nothing was written" in result.stderr
+    assert (home / ".claude" / "settings.json").read_text() == "{not json"
+    assert not (initialised / "CLAUDE.md").exists()
+
+
+def hook(repo: Path, agent: str, event: object) -> subprocess.CompletedProcess[str]:
+    text = event if isinstance(event, str) else json.dumps(event)
+    return subprocess.run([sys.executable, "-m", "gitmem", "agent-hook", agent], cwd=repo, input=text,
+                          capture_output=True, text=True)
+
+
+def test_agent_hook_events_are_untrusted_and_never_fail_the_agent(initialised: Path, tmp_path: Path) -> None:
+    run_git_codex(initialised, "tasks", "add", "Already planned")
+    start = hook(initialised, "gemini", {"hook_event_name": "SessionStart", "session_id": "x"})
+    assert json.loads(start.stdout)["hookSpecificOutput"]["additionalContext"].count("Already planned") == 1
+    assert "Already planned" in hook(initialised, "claude", {"hook_event_name": "SessionStart"}).stdout
+    before = run_git_codex(initialised, "tasks", "list", "--all", "--json").stdout
+    for event in ["{not json", "[1, 2]", {"hook_event_name": "PostToolUse", "tool_name": "TaskCreate",
+                                          "session_id": "../../../etc"},
+                  {"hook_event_name": "PostToolUse", "tool_name": "write_todos", "tool_input": {"todos": "nope"}},
+                  {"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"}}]:
+        result = hook(initialised, "claude" if "TaskCreate" in str(event) else "gemini", event)
+        assert result.returncode == 0 and result.stdout == "", (event, result)
+    assert run_git_codex(initialised, "tasks", "list", "--all", "--json").stdout == before
+    mirrored = hook(initialised, "codex", {"hook_event_name": "PostToolUse", "tool_name": "update_plan",
+                                           "tool_input": {"plan": [{"step": "Ship it", "status": "in_progress"}]}})
+    assert mirrored.returncode == 0
+    assert "Ship it" in run_git_codex(initialised, "tasks", "list", "--json").stdout
+    outside = tmp_path / "plain"
+    subprocess.run(["git", "init", "-q", str(outside)], check=True)
+    assert hook(outside, "claude", {"hook_event_name": "SessionStart"}).stdout == ""
