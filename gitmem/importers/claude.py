@@ -14,14 +14,13 @@ from typing import Any
 
 from gitmem.importers.records import (
     PlanRecord,
-    PlanStep,
     SessionRecord,
     Tally,
     TaskRecord,
     TurnRecord,
+    checklist,
     clean,
     iso,
-    plan_priority,
     read_jsonl,
     text_of,
 )
@@ -70,18 +69,9 @@ def _action(name: str, given: Any) -> str:
 
 
 def _todo_plan(call_id: str, at: str, given: Any) -> PlanRecord | None:
-    todos = given.get("todos") if isinstance(given, dict) else None
-    if not isinstance(todos, list):
-        return None
-    steps = []
-    for item in todos:
-        if not isinstance(item, dict) or item.get("status") not in _TODO_STATUSES:
-            return None
-        text = item.get("content")
-        if not isinstance(text, str) or not text.strip():
-            return None
-        steps.append(PlanStep(text, str(item["status"]), plan_priority(item.get("priority"))))
-    return PlanRecord(call_id, at, tuple(steps))
+    steps = checklist(given.get("todos") if isinstance(given, dict) else None, "content", _TODO_STATUSES,
+                      priorities=True)
+    return PlanRecord(call_id, at, steps) if steps is not None else None
 
 
 def _task_tool(state: _State, name: str, call_id: str, given: dict[str, Any]) -> None:

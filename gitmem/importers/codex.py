@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmem.importers.records import PlanRecord, PlanStep, SessionRecord, Tally, TurnRecord, clean, iso, read_jsonl, text_of
+from gitmem.importers.records import PlanRecord, SessionRecord, Tally, TurnRecord, checklist, clean, iso, read_jsonl, text_of
 
 KNOWN = {
     "session_meta", "response_item", "event_msg", "compacted", "turn_context",
@@ -102,18 +102,8 @@ def _plan(arguments: Any, call_id: str, at: str) -> PlanRecord | None:
         doc = json.loads(arguments) if isinstance(arguments, str) else arguments
     except (ValueError, RecursionError):
         return None
-    items = doc.get("plan") if isinstance(doc, dict) else None
-    if not isinstance(items, list):
-        return None
-    steps = []
-    for item in items:
-        if not isinstance(item, dict) or item.get("status") not in _STATUSES:
-            return None
-        text = item.get("step")
-        if not isinstance(text, str) or not text.strip():
-            return None
-        steps.append(PlanStep(text, str(item["status"])))
-    return PlanRecord(call_id, at, tuple(steps))
+    steps = checklist(doc.get("plan") if isinstance(doc, dict) else None, "step", _STATUSES)
+    return PlanRecord(call_id, at, steps) if steps is not None else None
 
 
 def _prompt_source(lines: list[Any], legacy: bool) -> tuple[str, str]:

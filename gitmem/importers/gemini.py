@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gitmem.importers.records import PlanRecord, PlanStep, SessionRecord, Tally, TurnRecord, clean, iso, read_jsonl
+from gitmem.importers.records import PlanRecord, SessionRecord, Tally, TurnRecord, checklist, clean, iso, read_jsonl
 
 _STATUSES = ("pending", "in_progress", "completed", "cancelled", "blocked")
 _INJECTED = ("<session_context>",)
@@ -65,18 +65,9 @@ def _text(content: Any) -> str:
 
 
 def _plan(call: dict[str, Any], at: str) -> PlanRecord | None:
-    todos = (call.get("args") or {}).get("todos") if isinstance(call.get("args"), dict) else None
-    if not isinstance(todos, list):
-        return None
-    steps = []
-    for todo in todos:
-        if not isinstance(todo, dict) or todo.get("status") not in _STATUSES:
-            return None
-        text = todo.get("description")
-        if not isinstance(text, str) or not text.strip():
-            return None
-        steps.append(PlanStep(text, str(todo["status"])))
-    return PlanRecord(str(call.get("id") or at), at, tuple(steps))
+    args = call.get("args")
+    steps = checklist(args.get("todos") if isinstance(args, dict) else None, "description", _STATUSES)
+    return PlanRecord(str(call.get("id") or at), at, steps) if steps is not None else None
 
 
 def _action(call: dict[str, Any]) -> str:

@@ -163,6 +163,23 @@ def text_of(content: Any) -> str:
     return ""
 
 
+def checklist(items: Any, text_field: str, statuses: tuple[str, ...], *, priorities: bool = False
+              ) -> tuple[PlanStep, ...] | None:
+    """A plan tool's list of items (each a text under ``text_field`` and a status), or None
+    if any item is not one: a half-read plan would rename or drop real steps."""
+    if not isinstance(items, list):
+        return None
+    steps = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("status") not in statuses:
+            return None
+        text = item.get(text_field)
+        if not isinstance(text, str) or not text.strip():
+            return None
+        steps.append(PlanStep(text, str(item["status"]), plan_priority(item.get("priority")) if priorities else 2))
+    return tuple(steps)
+
+
 def plan_priority(value: Any) -> int:
     """``high``/``medium``/``low`` (Task Master, TodoWrite) as gitmem priorities."""
     return {"critical": 0, "high": 1, "medium": 2, "low": 3}.get(str(value).lower(), 2)

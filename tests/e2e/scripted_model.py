@@ -48,6 +48,11 @@ class ScriptedModel:
     def origin(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def describe(self) -> str:
+        """Each request the agent's loop sent, in a line: for a failing test's message."""
+        return "\n".join(f"{n}: model={b.get('model')} tools={len(b.get('tools') or [])} "
+                          f"outputs={sorted(tool_outputs(b))}" for n, b in enumerate(self.requests))
+
     def next_step(self, body: dict[str, Any]) -> list[Call] | Say:
         """The script's next step (a plain answer once it runs out)."""
         self.requests.append(body)
@@ -75,7 +80,9 @@ class ScriptedModel:
 
     def anthropic_events(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         """The Messages API events of the next step (a side request's: one short text)."""
-        step = self.next_step(body) if body.get("tools") else Say("Parser work")
+        # A side request (a title, a quota probe: no tools, or the small model) takes no step.
+        side = not body.get("tools") or "haiku" in str(body.get("model"))
+        step = Say("Parser work") if side else self.next_step(body)
         blocks: list[tuple[dict[str, Any], dict[str, Any]]]
         if isinstance(step, Say):
             blocks = [({"type": "text", "text": ""}, {"type": "text_delta", "text": step.text})]
@@ -156,12 +163,7 @@ def serving(model: ScriptedModel) -> Iterator[ScriptedModel]:
                 if path.endswith(":generateContent"):
                     self.answer_json(chunks[0])
                     return
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.end_headers()
-                for chunk in chunks:
-                    self.wfile.write(f"data: {json.dumps(chunk)}\r\n\r\n".encode())
-                self.wfile.flush()
+                self.stream(f"data: {json.dumps(chunk)}\r\n\r\n" for chunk in chunks)
                 return
             if path.endswith(":countTokens"):
                 self.answer_json({"totalTokens": 100})
@@ -171,11 +173,15 @@ def serving(model: ScriptedModel) -> Iterator[ScriptedModel]:
                 return
             with lock:
                 events = model.next_events(body) if path.endswith("/responses") else model.anthropic_events(body)
+            self.stream(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n" for event in events)
+
+        def stream(self, frames: Iterator[str]) -> None:
+            """Server-sent events, one frame each."""
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             self.end_headers()
-            for event in events:
-                self.wfile.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
+            for frame in frames:
+                self.wfile.write(frame.encode())
             self.wfile.flush()
 
         def answer_json(self, value: dict[str, Any]) -> None:
@@ -193,6 +199,9 @@ def serving(model: ScriptedModel) -> Iterator[ScriptedModel]:
     thread.start()
     try:
         yield model
+    except BaseException as exc:  # what the agent asked, for the failing test's report
+        exc.add_note("requests the scripted model answered:\n" + model.describe())
+        raise
     finally:
         server.shutdown()
         server.server_close()
