@@ -31,6 +31,9 @@ KNOWN = {
     "worktree-state", "relocated", "pr-link", "frame-link", "bridge-session", "atis-latch", "started", "result",
 }
 _TODO_STATUSES = ("pending", "in_progress", "completed")
+_GENERATED = ("<", "[Request interrupted by user", "Caveat: The messages below were generated")
+"""How the user records Claude Code writes itself begin: command and hook output in tags,
+the note it leaves when a turn is interrupted, the caveat before local command output."""
 _TASK_STATUS = {"pending": "pending", "in_progress": "in_progress", "completed": "completed"}
 MAX_ACTIONS = 40
 
@@ -109,10 +112,10 @@ def _user(state: _State, record: dict[str, Any], at: str) -> None:
                 _result(state, block, record)
         if any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
             return
-    if record.get("isMeta") or record.get("isCompactSummary"):
+    if record.get("isMeta") or record.get("isCompactSummary") or record.get("isSidechain"):
         return
     text = text_of(content)
-    if text.strip() and not text.lstrip().startswith("<"):
+    if text.strip() and not text.lstrip().startswith(_GENERATED):
         state.close()
         state.request = (at, text)
 
