@@ -78,3 +78,19 @@ def test_agent_hook_events_are_untrusted_and_never_fail_the_agent(initialised: P
     outside = tmp_path / "plain"
     subprocess.run(["git", "init", "-q", str(outside)], check=True)
     assert hook(outside, "claude", {"hook_event_name": "SessionStart"}).stdout == ""
+
+
+def test_setup_registers_its_mcp_server_and_leaves_a_foreign_one_alone(initialised: Path) -> None:
+    home = Path(os.environ["HOME"])
+    run_git_codex(initialised, "setup", "claude")
+    entry = json.loads((home / ".claude.json").read_text())["mcpServers"]["gitmem"]
+    assert entry["args"][-4:] == ["gitmem", "mcp", "--agent", "claude"] and Path(entry["command"]).is_absolute()
+    run_git_codex(initialised, "setup", "claude", "--remove")
+    assert not (home / ".claude.json").exists() and not (home / ".claude" / "settings.json").exists()
+
+    theirs = {"numStartups": 3, "mcpServers": {"gitmem": {"command": "my-own-gitmem"}}}
+    (home / ".claude.json").write_text(json.dumps(theirs))
+    refused = run_git_codex(initialised, "setup", "claude")
+    assert refused.returncode == 1 and "gitmem did not write it" in refused.stderr
+    assert json.loads((home / ".claude.json").read_text()) == theirs
+    assert not (home / ".claude" / "settings.json").exists() and not (initialised / "CLAUDE.md").exists()

@@ -5,7 +5,8 @@ exactly: in Claude's user settings (``~/.claude/settings.json``; ``CLAUDE_CONFIG
 moves it), a ``SessionStart`` hook that answers the brief and a ``PostToolUse`` hook on the
 plan tools that mirrors the task list, both running ``git codex agent-hook claude`` with
 the Python that installed gitmem (so neither PATH nor the work tree decides what runs);
-in the repository's ``CLAUDE.md``, a short block between markers. gitmem's entries are
+the user-scope MCP server ``gitmem`` in ``~/.claude.json``; in the repository's
+``CLAUDE.md``, a short block between markers. gitmem's entries are
 known by their command; the user's own hooks and settings are kept as they are.
 """
 
@@ -40,6 +41,38 @@ class SetupReport:
 
 def claude_settings_path() -> Path:
     return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude") / "settings.json"
+
+
+def claude_state_path() -> Path:
+    """Where Claude Code keeps user-scope MCP servers (``claude mcp add -s user`` writes there)."""
+    configured = os.environ.get("CLAUDE_CONFIG_DIR")
+    return Path(configured) / ".claude.json" if configured else Path.home() / ".claude.json"
+
+
+def mcp_entry(agent: str) -> dict[str, Any]:
+    return {"type": "stdio", "command": sys.executable, "args": [*python_flags().split(), "-m", "gitmem", "mcp",
+                                                                 "--agent", agent]}
+
+
+def _is_mcp_ours(entry: Any) -> bool:
+    args = entry.get("args") if isinstance(entry, dict) else None
+    return isinstance(args, list) and args[-3:-1] == ["mcp", "--agent"] and "gitmem" in args
+
+
+def _with_mcp(state: dict[str, Any], remove: bool, path: Path) -> dict[str, Any]:
+    servers = state.get("mcpServers", {})
+    if not isinstance(servers, dict):
+        raise GitmemError(f"{path}: mcpServers must be a JSON object; nothing was written")
+    servers = dict(servers)
+    if "gitmem" in servers and not _is_mcp_ours(servers["gitmem"]):
+        raise GitmemError(f"{path}: an MCP server named gitmem is there already and gitmem did not write it; "
+                          "nothing was written", hint="remove or rename it (claude mcp remove gitmem -s user), "
+                          "then run setup again")
+    if remove:
+        servers.pop("gitmem", None)
+    else:
+        servers["gitmem"] = mcp_entry("claude")
+    return {**state, "mcpServers": servers} if servers else {k: v for k, v in state.items() if k != "mcpServers"}
 
 
 def hook_command(agent: str) -> str:
@@ -90,6 +123,14 @@ def _hooks_with(settings: dict[str, Any], remove: bool, path: Path) -> dict[str,
     return hooks
 
 
+def _write_json(path: Path, value: dict[str, Any]) -> None:
+    """``value`` as ``path``; an empty object leaves no file (setup made it, --remove takes it)."""
+    if value:
+        _write(path, json.dumps(value, indent=2) + "\n")
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".gitmem-tmp")
@@ -114,19 +155,27 @@ def claude(ws: Workspace, *, remove: bool = False, check: bool = False) -> Setup
     settings = _load(path)
     hooks = _hooks_with(settings, remove, path)
     updated = {**settings, "hooks": hooks} if hooks else {k: v for k, v in settings.items() if k != "hooks"}
+    state_path = claude_state_path()
+    state = _load(state_path)
+    new_state = _with_mcp(state, remove, state_path)
     notes = Path(ws.repo.workdir or ".") / "CLAUDE.md"
     current = notes.read_text(encoding="utf-8") if notes.is_file() else ""
     wanted_notes = _with_block(current, remove)
     if check:
         if updated != settings:
             report.problems.append(f"{path}: gitmem's hooks are missing or stale")
+        if new_state != state:
+            report.problems.append(f"{state_path}: gitmem's MCP server is missing or stale")
         if wanted_notes != current:
             report.problems.append(f"{notes}: the gitmem block is missing or stale")
         return report
     if updated != settings:
-        _write(path, json.dumps(updated, indent=2) + "\n")
+        _write_json(path, updated)
         report.done.append(f"{path}: hooks {'removed' if remove else 'set'} (SessionStart: the brief; "
                            f"PostToolUse on {'|'.join(PLAN_TOOLS['claude'])}: the plan mirrored)")
+    if new_state != state:
+        _write_json(state_path, new_state)
+        report.done.append(f"{state_path}: MCP server gitmem {'removed' if remove else 'set'} (user scope)")
     if wanted_notes != current and ws.repo.workdir:
         if wanted_notes:
             _write(notes, wanted_notes)

@@ -37,15 +37,16 @@ def claude_binary() -> Path:
     return binary
 
 
-def run_claude(binary: Path, repo: Path, home: Path, model: ScriptedModel, *args: str) -> None:
+def run_claude(binary: Path, repo: Path, home: Path, model: ScriptedModel, *args: str, mcp_config: bool = True) -> None:
     env = {**os.environ, "HOME": str(home), "ANTHROPIC_BASE_URL": model.origin, "ANTHROPIC_API_KEY": "sk-not-a-key",
            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_AUTOUPDATER": "1",
            "IS_SANDBOX": "1",  # lets --dangerously-skip-permissions run as root, as CI does
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     mcp = json.dumps({"mcpServers": {"gitmem": {"command": sys.executable, "args": ["-m", "gitmem", "mcp", "--agent",
                                                                                     "claude"]}}})
-    result = subprocess.run([str(binary), "-p", *args, "--dangerously-skip-permissions", "--mcp-config", mcp,
-                             "--strict-mcp-config"], cwd=repo, env=env, capture_output=True, text=True, timeout=180)
+    given = ["--mcp-config", mcp, "--strict-mcp-config"] if mcp_config else []
+    result = subprocess.run([str(binary), "-p", *args, "--dangerously-skip-permissions", *given], cwd=repo, env=env,
+                            capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, (result.stdout[-1000:], result.stderr[-1000:])
 
 
@@ -94,7 +95,7 @@ def test_claude_session_with_continue_imports_once_with_its_task_list(initialise
 
 
 def test_after_setup_the_brief_arrives_and_the_task_list_is_mirrored_live(initialised: Path, tmp_path: Path) -> None:
-    """``git codex setup claude``, then a session: the brief is in the first request, every
+    """``git codex setup claude``, then a session: gitmem's MCP tools and the brief are in the first request, every
     TaskCreate/TaskUpdate is mirrored while the session runs (no import), and a task the model
     completed with ``git codex tasks complete`` is not set back by a later TaskUpdate."""
     binary = claude_binary()
@@ -128,8 +129,9 @@ def test_after_setup_the_brief_arrives_and_the_task_list_is_mirrored_live(initia
         Say("Both done."),
     ]
     with serving(ScriptedModel(script)) as model:
-        run_claude(binary, initialised, home, model, "Fix the parser")
+        run_claude(binary, initialised, home, model, "Fix the parser", mcp_config=False)  # setup's MCP entry
         first = json.dumps(model.requests[0]["messages"])
+        assert "mcp__gitmem__context_brief" in offered_tools(model.requests[0])
     assert "Roadmap item already here" in first  # the SessionStart brief reached the model
     assert seen["after the two TaskCreate"] == [("Fix the parser", "pending"), ("Read the parser", "pending"),
                                                ("Roadmap item already here", "pending")]
@@ -138,5 +140,7 @@ def test_after_setup_the_brief_arrives_and_the_task_list_is_mirrored_live(initia
                                   ("Roadmap item already here", "pending")]
     removed = subprocess.run([sys.executable, "-m", "gitmem", "setup", "claude", "--remove"], cwd=initialised,
                              capture_output=True, text=True, env={**os.environ, **env})
-    assert removed.returncode == 0 and "gitmem" not in (home / ".claude" / "settings.json").read_text()
+    settings = home / ".claude" / "settings.json"
+    assert removed.returncode == 0 and (not settings.exists() or "gitmem" not in settings.read_text())
+    assert "gitmem" not in json.loads((home / ".claude.json").read_text()).get("mcpServers", {})  # Claude's own state stays
     assert not (initialised / "CLAUDE.md").exists()

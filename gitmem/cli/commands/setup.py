@@ -19,8 +19,9 @@ def setup(agent: str, check: bool, remove: bool, as_json: bool) -> None:
     \b
     For claude it writes, to ~/.claude/settings.json, a SessionStart hook (the brief) and a
     PostToolUse hook on TaskCreate|TaskUpdate|TodoWrite (the task list mirrored), both
-    running the installed gitmem; and a short block in this repository's CLAUDE.md. Your
-    own settings and hooks are kept; running it again updates only gitmem's entries.
+    running the installed gitmem; the MCP server gitmem in ~/.claude.json (user scope); and
+    a short block in this repository's CLAUDE.md. Your own settings, hooks and servers are
+    kept; running it again updates only gitmem's entries.
 
     \b
     Examples:
