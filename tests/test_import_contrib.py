@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -28,13 +29,20 @@ def path_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def test_codex_notify_logs_turn_and_syncs_plan(initialised: Path, cli: Cli, tmp_path: Path, path_env: dict[str, str]) -> None:
-    thread = "019c0000-0000-7000-8000-00000000abcd"
+    created = int(datetime.datetime(2026, 3, 1, 10).timestamp() * 1000)  # a UUIDv7 starts with its time
+    thread = f"{created:012x}"[:8] + "-" + f"{created:012x}"[8:] + "-7000-8000-00000000abcd"
     day = tmp_path / "codex" / "sessions" / "2026" / "03" / "01"
     day.mkdir(parents=True)
-    call = {"type": "function_call", "name": "update_plan", "call_id": "c1",
-            "arguments": json.dumps({"plan": [{"step": "Ship it", "status": "pending"}]})}
-    (day / f"rollout-2026-03-01T10-00-00-{thread}.jsonl").write_text(
-        json.dumps({"timestamp": "2026-03-01T10:00:00.000Z", "type": "response_item", "payload": call}) + "\n")
+    (tmp_path / "codex" / "sessions" / "2026" / "02" / "28").mkdir(parents=True)
+    def call(n: int, step: str) -> dict[str, object]:
+        return {"type": "function_call", "name": "update_plan", "call_id": f"c{n}",
+                "arguments": json.dumps({"plan": [{"step": step, "status": "pending"}]})}
+    lines = [call(1, "Ship it"), {"type": "function_call_output", "call_id": "c1", "output": "Plan updated"},
+             call(2, "Refused step"), {"type": "function_call_output", "call_id": "c2",
+                                       "output": "unsupported call: update_plan"}]
+    (day / f"rollout-2026-03-01T10-00-00-{thread}.jsonl").write_text("".join(
+        json.dumps({"timestamp": "2026-03-01T10:00:00.000Z", "type": "response_item", "payload": p}) + "\n"
+        for p in lines))
     event = {"type": "agent-turn-complete", "thread-id": thread, "turn-id": "1", "cwd": str(initialised),
              "input-messages": ["ship the release"], "last-assistant-message": "Released."}
     env = {**path_env, "CODEX_HOME": str(tmp_path / "codex")}

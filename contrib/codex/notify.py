@@ -6,8 +6,10 @@ with one JSON argument: ``{"type": "agent-turn-complete", "thread-id", "turn-id"
 "input-messages": [...], "last-assistant-message": "..."}``. This script
 
 1. runs ``git codex session log`` in that ``cwd`` with the prompt and the answer, and
-2. finds the thread's rollout under ``$CODEX_HOME/sessions`` and pipes its newest
-   ``update_plan`` arguments to ``git codex plan sync --format codex``.
+2. finds the thread's rollout under ``$CODEX_HOME/sessions`` (in the day folders the
+   thread id's own time names, so other conversations' files are never read or listed)
+   and pipes its newest ``update_plan`` that Codex accepted to ``git codex plan sync``,
+   which applies only the steps that changed since its last sync.
 
 It never fails the turn: every problem is ignored (Codex ignores notify's exit status).
 Install: ``notify = ["python3", "/path/to/contrib/codex/notify.py"]`` in config.toml.
@@ -15,6 +17,7 @@ Install: ``notify = ["python3", "/path/to/contrib/codex/notify.py"]`` in config.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -28,19 +31,40 @@ def _git_codex(cwd: str, *args: str, stdin: str | None = None) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False)
 
 
+def _rollout(home: Path, thread: str) -> Path | None:
+    """The thread's rollout: a UUIDv7 thread id starts with its creation time in milliseconds,
+    which names the day folder (local time; the days either side cover a time zone change)."""
+    name = f"rollout-*{thread}.jsonl"
+    try:
+        created = datetime.datetime.fromtimestamp(int(thread.replace("-", "")[:12], 16) / 1000)
+    except (ValueError, OverflowError, OSError):
+        created = None
+    for delta in (0, -1, 1) if created else ():
+        day = created + datetime.timedelta(days=delta)
+        found = sorted((home / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}").glob(name))
+        if found:
+            return found[-1]
+    return None
+
+
 def _last_plan(thread: str) -> str | None:
     home = Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex") / "sessions"
-    files = sorted(home.rglob(f"rollout-*{thread}.jsonl")) if thread else []
+    rollout = _rollout(home, thread) if thread else None
+    calls: dict[str, str] = {}
     plan = None
-    for line in files[-1].read_text(encoding="utf-8", errors="replace").splitlines() if files else []:
-        if '"update_plan"' not in line:
+    for line in rollout.read_text(encoding="utf-8", errors="replace").splitlines() if rollout else []:
+        if '"update_plan"' not in line and '"function_call_output"' not in line:
             continue
         try:
             payload = json.loads(line).get("payload") or {}
         except ValueError:
             continue
         if payload.get("type") == "function_call" and payload.get("name") == "update_plan":
-            plan = payload.get("arguments")
+            calls[str(payload.get("call_id"))] = payload.get("arguments")
+        elif payload.get("type") == "function_call_output" and str(payload.get("call_id")) in calls:
+            arguments = calls.pop(str(payload.get("call_id")))
+            if str(payload.get("output")).startswith("Plan updated"):  # Codex took it; else it refused
+                plan = arguments
     return plan if isinstance(plan, str) else None
 
 
