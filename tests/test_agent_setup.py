@@ -94,3 +94,25 @@ def test_setup_registers_its_mcp_server_and_leaves_a_foreign_one_alone(initialis
     assert refused.returncode == 1 and "gitmem did not write it" in refused.stderr
     assert json.loads((home / ".claude.json").read_text()) == theirs
     assert not (home / ".claude" / "settings.json").exists() and not (initialised / "CLAUDE.md").exists()
+
+
+def test_git_codex_works_where_path_has_no_git_codex(repo: Path) -> None:
+    """An agent's login shell resets PATH (Codex's does, on Debian): init's alias.codex is then
+    what git runs, from the directory it was called in; a user's own alias is kept."""
+    assert run_git_codex(repo, "init").returncode == 0
+    sub = repo / "sub"
+    sub.mkdir()
+    (sub / "plan.json").write_text(json.dumps({"plan": [{"step": "Planned in sub", "status": "pending"}]}))
+    bare = {"HOME": os.environ["HOME"], "PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1"}
+    assert subprocess.run(["sh", "-c", "command -v git-codex"], env=bare, capture_output=True).returncode != 0
+    synced = subprocess.run(["git", "codex", "plan", "sync", "plan.json"], cwd=sub, env=bare, capture_output=True,
+                            text=True)
+    assert synced.returncode == 0, synced.stderr
+    listed = subprocess.run(["git", "codex", "tasks", "list"], cwd=sub, env=bare, capture_output=True, text=True)
+    assert "Planned in sub" in listed.stdout
+    other = repo.parent / "mine"
+    subprocess.run(["git", "init", "-q", str(other)], check=True)
+    subprocess.run(["git", "-C", str(other), "config", "alias.codex", "!echo my own"], check=True)
+    run_git_codex(other, "init")
+    assert subprocess.run(["git", "-C", str(other), "config", "alias.codex"], capture_output=True,
+                          text=True).stdout.strip() == "!echo my own"

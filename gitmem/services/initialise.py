@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from dataclasses import dataclass, field
 
 from gitmem.core.errors import GitmemError
@@ -17,6 +19,13 @@ class InitResult:
     created: bool
     ref: str
     actions: list[str] = field(default_factory=list)
+
+
+def codex_alias() -> str:
+    """``git codex`` for shells whose PATH lacks ``git-codex``: this Python, run isolated, in
+    the directory the alias was called from (git runs ``!`` aliases at the top of the tree)."""
+    return (f'!f() {{ cd "${{GIT_PREFIX:-.}}" && exec {shlex.quote(sys.executable)} {hook_install.python_flags()} '
+            '-m gitmem "$@"; }; f')
 
 
 def adopt_remote_memory(ws: Workspace) -> list[str]:
@@ -61,6 +70,10 @@ def init(ws: Workspace, *, install_hooks: bool = True, shared_hooks: bool = Fals
         repo.config_set("codex.defaultBranch", ws.default_branch)
     if repo.config_get("log.excludeDecoration") is None:
         repo.config_set("log.excludeDecoration", "refs/codex/*")
+    if repo.config_get("alias.codex") is None:
+        # git runs a git-codex on PATH first; this alias only answers where PATH has none
+        # (an agent's login shell, say), with the gitmem that ran init.
+        repo.config_set("alias.codex", codex_alias())
     ws.require_enabled()
     actions = hook_install.install(repo, shared=shared_hooks) if install_hooks else []
     if fetch_refspec:

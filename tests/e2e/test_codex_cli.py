@@ -61,7 +61,7 @@ def run_codex(binary: Path, repo: Path, home: Path, *args: str) -> subprocess.Co
 
 
 def shell(command: str) -> Call:
-    return Call("exec_command", {"cmd": command, "login": False})
+    return Call("exec_command", {"cmd": command})  # a login shell, as Codex runs it by default
 
 
 def plan(*steps: tuple[str, str]) -> Call:
