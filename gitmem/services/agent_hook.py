@@ -74,17 +74,17 @@ def handle(path: str, agent: str, text: str) -> str | None:
     if not isinstance(event, dict):
         return None
     name = event.get("hook_event_name")
+    payload = plan_payload(agent, event) if name in ("PostToolUse", "AfterTool") else None
+    if name != "SessionStart" and payload is None:
+        return None  # nothing asked of gitmem: the repository is not opened
     ws = drift.open_workspace(path, agent=agent)[0]
     if not ws.initialised or not ws.enabled:
         return None
-    if name == "SessionStart":
-        brief = context.brief(ws, BRIEF_BUDGET).text
-        if agent == "gemini":
-            return json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": brief}})
-        return brief
-    if name in ("PostToolUse", "AfterTool"):
-        payload = plan_payload(agent, event)
-        if payload is not None:
-            fmt, steps, _ = plans.parse(json.dumps(payload))
-            plans.sync(ws, steps, fmt)
-    return None
+    if payload is not None:
+        fmt, steps, _ = plans.parse(json.dumps(payload))
+        plans.sync(ws, steps, fmt)
+        return None
+    brief = context.brief(ws, BRIEF_BUDGET).text
+    if agent == "gemini":
+        return json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": brief}})
+    return brief

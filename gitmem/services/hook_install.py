@@ -167,8 +167,9 @@ def displaced(where: Place, hook: str) -> str:
     return ""
 
 
-def status(repo: Repo) -> list[HookState]:
-    where = place(repo)
+def status(repo: Repo, where: Place | None = None) -> list[HookState]:
+    """Each hook's state in ``where`` (``place(repo)`` unless given)."""
+    where = where or place(repo)
     return [_state(repo, where, hook) for hook in HOOKS]
 
 
@@ -197,9 +198,10 @@ def install(repo: Repo, *, shared: bool = False) -> list[str]:
     Refuses, before writing anything, a hooks directory another manager owns (in the work
     tree, or a hook lefthook or husky runs without gitmem) and, unless ``shared``, one outside
     this repository; hooks a manager already runs gitmem through are left to it."""
-    check(repo, shared=shared)
     where = place(repo)
-    states = {s.hook: s for s in status(repo)}
+    found = status(repo, where)
+    _refuse(where, found, shared=shared)
+    states = {s.hook: s for s in found}
     os.makedirs(where.path, exist_ok=True)
     done = [f"hooks go in {where.path} (core.hooksPath, set in {where.origin or 'the config'}), which other "
             "repositories use too; gitmem's part does nothing where gitmem is not enabled"] \
@@ -228,7 +230,11 @@ def install(repo: Repo, *, shared: bool = False) -> list[str]:
 
 def check(repo: Repo, *, shared: bool = False) -> None:
     """Raise, naming the directory and the way out, when installing here would be wrong."""
-    where, states = place(repo), status(repo)
+    where = place(repo)
+    _refuse(where, status(repo, where), shared=shared)
+
+
+def _refuse(where: Place, states: list[HookState], *, shared: bool) -> None:
     if all(s.state == "wrapped" for s in states):
         return
     lazily = "or run 'git codex init --no-hooks': memory still follows lazily, on the next git codex command"

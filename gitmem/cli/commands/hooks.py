@@ -46,7 +46,8 @@ def uninstall() -> None:
 def status_(as_json: bool) -> None:
     """Which hooks are installed, chained, missing, foreign, or wrapped (a hook manager runs gitmem's part)."""
     repo = workspace(follow=False).repo
-    where, states = svc.place(repo), svc.status(repo)
+    where = svc.place(repo)
+    states = svc.status(repo, where)
     if as_json:
         emit_json("hooks", {"path": where.path, "kind": where.kind,
                             "hooks": [{"hook": s.hook, "state": s.state, "chained": s.chained, "detail": s.detail,
