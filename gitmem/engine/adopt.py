@@ -15,7 +15,7 @@ import os
 import re
 from base64 import b32encode
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,9 +196,6 @@ def build(
     return out, ids
 
 
-_FIELDS = ("title", "description", "status", "priority", "kind", "owner")
-
-
 def _values(record: TaskRecord) -> dict[str, Any]:
     """The fields a source sets, as gitmem stores them."""
     return {"title": clean(record.title, MAX_TITLE), "description": clean(record.description, MAX_TEXT),
@@ -234,6 +231,21 @@ def _mapping(value: Any) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
+def _follow_set(task: Task, name: str, had: set[str], has: set[str], to_id: Callable[[str], str | None], *,
+                stamp: Stamp, now: str) -> Task:
+    """``task`` with the set ``name`` following the source: elements the source added since
+    (``had`` -> ``has``, in source keys) added, those it dropped removed; others untouched."""
+    for key in has - had:
+        target = to_id(key)
+        if target and target != task.id and target not in task.members(name):
+            task = edits.add_element(task, name, target, stamp=stamp, now=now)
+    for key in had - has:
+        target = to_id(key)
+        if target and target in task.members(name):
+            task = edits.remove_element(task, name, target, stamp=stamp, now=now)
+    return task
+
+
 def refresh(snap: Snapshot, source: str, records: Sequence[TaskRecord], report: ImportReport, *, ids: Mapping[str, str],
             stamp: Stamp, now: str) -> dict[str, Task]:
     """Tasks an earlier import made, changed where the source changed since: a field whose
@@ -259,17 +271,9 @@ def refresh(snap: Snapshot, source: str, records: Sequence[TaskRecord], report: 
                 and task.get("parent") != parent:
             values["parent"] = parent
         updated = task
-        for name, old, now_keys, to_id in (("labels", seen and seen.get("labels"), new["labels"], lambda k: k),
-                                          ("depends_on", seen and seen.get("depends_on"), new["depends_on"], ids.get)):
-            had = set(old or []) if seen is not None else set()
-            for key in set(now_keys) - had:
-                target = to_id(key)
-                if target and target != task_id and target not in updated.members(name):
-                    updated = edits.add_element(updated, name, target, stamp=stamp, now=now)
-            for key in had - set(now_keys):
-                target = to_id(key)
-                if target and target in updated.members(name):
-                    updated = edits.remove_element(updated, name, target, stamp=stamp, now=now)
+        for name, to_id in (("labels", lambda k: k), ("depends_on", ids.get)):
+            had = set(seen.get(name) or []) if seen is not None else set()
+            updated = _follow_set(updated, name, had, set(new[name]), to_id, stamp=stamp, now=now)
         for entry_id, text in _log(record):
             if entry_id not in updated.log:
                 updated = edits.append_log(updated, text, entry_id=entry_id, stamp=stamp, now=now)

@@ -36,6 +36,11 @@ _READERS: dict[str, Callable[[Path, Tally], list[TaskRecord]]] = {
 }
 
 
+def _home(variable: str, in_home: str, below: str) -> Callable[[], Path]:
+    """``$variable/below``, or ``~/in_home/below`` (read when called: HOME may change)."""
+    return lambda: Path(os.environ.get(variable) or Path.home() / in_home) / below
+
+
 @dataclass(frozen=True, slots=True)
 class SessionSource:
     """Where an agent keeps its sessions and how they are read."""
@@ -43,24 +48,18 @@ class SessionSource:
     find: Callable[[Path, Tally], list[Path]]
     read: Callable[[Path, Tally], SessionRecord | None]
     pattern: str
-    example: str
+    home: Callable[[], Path]
+    """The default directory (its environment variable honoured)."""
 
 
 SESSION_SOURCES = {
-    "codex": SessionSource(codex.find_rollouts, codex.read_rollout, "rollout-*.jsonl", "~/.codex/sessions"),
+    "codex": SessionSource(codex.find_rollouts, codex.read_rollout, "rollout-*.jsonl",
+                           _home("CODEX_HOME", ".codex", "sessions")),
     "claude": SessionSource(lambda root, _: claude.find_transcripts(root), claude.read_transcript, "*.jsonl",
-                            "~/.claude/projects"),
+                            _home("CLAUDE_CONFIG_DIR", ".claude", "projects")),
     "gemini": SessionSource(lambda root, _: gemini.find_chats(root), gemini.read_chat, "chats/session-*.jsonl",
-                            "~/.gemini/tmp"),
+                            _home("GEMINI_CLI_HOME", "", ".gemini/tmp")),
 }
-
-
-def default_dir(source: str) -> Path:
-    if source == "codex":
-        return Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex") / "sessions"
-    if source == "gemini":
-        return Path(os.environ.get("GEMINI_CLI_HOME") or Path.home()) / ".gemini" / "tmp"
-    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude") / "projects"
 
 
 def _merge_tally(report: ImportReport, tally: Tally) -> None:
@@ -285,16 +284,16 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
 
 def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = iter) -> ImportReport:
     """``import codex|claude|gemini [DIR]``: the sessions that ran in this repository."""
-    root = root or default_dir(source)
+    kind = SESSION_SOURCES[source]
+    root = root or kind.home()
     if not root.is_dir():
         raise InvalidInput(f"no such directory: {root}", hint=f"give the directory holding the {source} sessions")
     report = ImportReport(source)
     tally = Tally()
-    kind = SESSION_SOURCES[source]
     files = kind.find(root, tally)
     if not files:
         raise InvalidInput(f"no {source} sessions ({kind.pattern}) under {root}",
-                           hint=f"pass the directory that holds them, e.g. {kind.example}")
+                           hint=f"pass the directory that holds them, e.g. {kind.home()}")
     read = kind.read
     redactor = Redactor.of(ws.repo)
     groups: dict[str, list[tuple[SessionRecord, str, list[TaskRecord]]]] = {}
