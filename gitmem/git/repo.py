@@ -18,10 +18,6 @@ _T = TypeVar("_T")
 _TREE = pygit2.GIT_FILEMODE_TREE
 
 
-
-
-
-
 # libgit2 keeps trees of up to 4 KiB in its object cache: the ``tasks/`` tree (24 KiB at
 # 2,000 tasks) was inflated again on every lookup of a path through it.
 pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, 1 << 20)
@@ -31,8 +27,6 @@ pygit2.settings.enable_strict_object_creation(False)
 
 BULK_BLOBS = 512
 """From this many new blobs in one tree update on, they are written as a pack."""
-
-
 
 
 class RefMoved(Exception):
@@ -63,8 +57,6 @@ class TreeEntry(NamedTuple):
     path: str
     oid: str
     mode: int
-
-
 
 
 class Repo:
