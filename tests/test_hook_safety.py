@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +87,22 @@ def test_hooks_status_says_broken_when_the_python_is_gone_and_outdated_when_rend
     assert hook_states(repo)["post-merge"] == "installed"
     assert run_git_codex(repo, "hooks", "install").returncode == 0
     assert set(hook_states(repo).values()) == {"installed"}
+
+
+def test_the_alias_and_the_agent_hooks_run_installed_gitmem_only(hostile: tuple[Path, Path]) -> None:
+    """init's alias.codex (the git codex of shells without git-codex on PATH) and the hook
+    command setup claude writes start gitmem the same isolated way, from the work tree."""
+    repo, marker = hostile
+    git(repo, "switch", "-q", "review-me")
+    bare = {"HOME": os.environ["HOME"], "PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1"}
+    listed = subprocess.run(["git", "codex", "tasks", "list", "--all"], cwd=repo, env=bare, capture_output=True,
+                            text=True)
+    assert listed.returncode == 0, listed.stderr
+    # (run_git_codex is "python -m gitmem" from the work tree: it would import the branch's gitmem)
+    assert subprocess.run([sys.executable, "-I", "-m", "gitmem", "setup", "claude"], cwd=repo).returncode == 0
+    settings = json.loads((Path(os.environ["HOME"]) / ".claude" / "settings.json").read_text())
+    command = settings["hooks"]["SessionStart"][0]["hooks"][0]["command"]
+    answered = subprocess.run(shlex.split(command), cwd=repo, input='{"hook_event_name": "SessionStart"}',
+                              capture_output=True, text=True)
+    assert answered.returncode == 0 and "# " in answered.stdout  # the brief
+    assert not marker.exists(), f"{marker.read_text()} ran from the work tree"
