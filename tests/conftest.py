@@ -43,7 +43,8 @@ def sealed_env(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeyp
     write gitmem made during it (a hook's included, which git never sees fail) failed its checks."""
     home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
-        if name.startswith(("GIT_", "GITMEM_")):
+        # ...nor the agent running the suite (its shell's variables name it to gitmem: agent_env.py)
+        if name.startswith(("GIT_", "GITMEM_", "CODEX_", "CLAUDE", "GEMINI_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))

@@ -235,11 +235,12 @@ def check(ws: Workspace) -> Drift:
 
 
 def open_workspace(path: str, branch: str | None = None, agent: str | None = None, *,
-                   follow: bool = True) -> tuple[Workspace, list[str]]:
+                   follow: bool = True, conversation: str | None = None) -> tuple[Workspace, list[str]]:
     """The repository at ``path`` opened as every front end opens it (the CLI, the MCP server):
     the branch name and agent checked, then drift followed (fork, fold merges). Returns the
     workspace and what following did, one line per action or warning, for the caller to report."""
-    ws = Workspace.open(path, agent=agent, branch=inputs.branch_name(branch) if branch is not None else None)
+    ws = Workspace.open(path, agent=agent, branch=inputs.branch_name(branch) if branch is not None else None,
+                        conversation=conversation)
     inputs.agent(ws.agent)  # from --agent or $GITMEM_AGENT; it ends up in commit trailers
     if not follow:
         return ws, []

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from gitmem.core.constants import CLONE_TRAILER, MEMORY_PREFIX
 from gitmem.core.errors import Disabled, InvalidState, NoCommits, NotInitialised
 from gitmem.derived import writes
+from gitmem.engine import agent_env
 from gitmem.git.repo import Repo
 from gitmem.store import local
 from gitmem.store.memory import Change, MemoryStore, Snapshot, empty_meta
@@ -56,10 +57,14 @@ class Workspace:
     elsewhere: bool = False
     """``--branch`` named another branch than the checked-out one: this worktree's drift (and
     its seen point) belong to the checked-out branch and are left alone."""
+    conversation: str | None = None
+    """The agent's own id of the conversation this command runs in (engine/agent_env.py):
+    its gitmem session is the one for that conversation."""
     _fresh_actors: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, path: str, *, agent: str | None = None, branch: str | None = None) -> Workspace:
+    def open(cls, path: str, *, agent: str | None = None, branch: str | None = None,
+             conversation: str | None = None) -> Workspace:
         repo = Repo.discover(path)
         head = repo.head_commit()
         if head is None:
@@ -78,17 +83,19 @@ class Workspace:
             branch = current or last or default
         if not repo.config_bool("codex.branchMemory", True):
             branch = default
+        agent = agent or agent_env.agent()
         return cls(
             repo=repo,
             store=MemoryStore(repo, after_write=writes.after_write),
             actor_id=local.actor_id(repo),
-            agent=agent or os.environ.get("GITMEM_AGENT") or "cli",
+            agent=agent,
             branch=branch,
             detached=detached,
             default_branch=default,
             head=head,
             read_only=read_only,
             elsewhere=elsewhere,
+            conversation=conversation or agent_env.conversation(agent),
         )
 
     @staticmethod

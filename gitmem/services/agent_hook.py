@@ -7,6 +7,10 @@ after a plan tool (Claude ``TaskCreate``/``TaskUpdate``/``TodoWrite``, Codex
 only what changed. Claude's task tools edit one task at a time, so its whole list is read
 from the task files Claude keeps for the session. The event is untrusted input: anything it
 does not say clearly is ignored.
+
+Every event names the agent's conversation (``session_id``): ``SessionStart`` opens its
+gitmem session (made by the first, opened again by a resume), plan syncs land in it, and
+``SessionEnd`` (Claude Code, Gemini CLI; Codex has none) ends it.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gitmem.engine import drift
-from gitmem.services import context, plans
+from gitmem.engine import agent_env, drift
+from gitmem.services import context, plans, sessions
 
 AGENTS = ("claude", "codex", "gemini")
 PLAN_TOOLS = {"claude": ("TaskCreate", "TaskUpdate", "TodoWrite"), "codex": ("update_plan",), "gemini": ("write_todos",)}
@@ -54,15 +58,22 @@ def claude_task_list(session_id: str) -> dict[str, Any] | None:
 
 
 def plan_payload(agent: str, event: dict[str, Any]) -> dict[str, Any] | None:
-    """The full plan after a plan tool ran, in the agent's own shape; None for any other tool."""
+    """The full plan after a plan tool ran, in the agent's own shape; None for any other tool
+    and for a call the agent refused (Codex answers anything but ``Plan updated``)."""
     tool = event.get("tool_name")
-    if tool not in PLAN_TOOLS[agent]:
+    if tool not in PLAN_TOOLS[agent] or _refused(agent, event.get("tool_response")):
         return None
     if agent == "claude" and tool != "TodoWrite":
         session = event.get("session_id")
         return claude_task_list(session) if isinstance(session, str) else None
     given = event.get("tool_input")
     return given if isinstance(given, dict) else None
+
+
+def _refused(agent: str, response: Any) -> bool:
+    if isinstance(response, dict) and response.get("error"):
+        return True
+    return agent == "codex" and isinstance(response, str) and not response.startswith("Plan updated")
 
 
 def handle(path: str, agent: str, text: str) -> str | None:
@@ -75,15 +86,23 @@ def handle(path: str, agent: str, text: str) -> str | None:
         return None
     name = event.get("hook_event_name")
     payload = plan_payload(agent, event) if name in ("PostToolUse", "AfterTool") else None
-    if name != "SessionStart" and payload is None:
+    if name not in ("SessionStart", "SessionEnd") and payload is None:
         return None  # nothing asked of gitmem: the repository is not opened
-    ws = drift.open_workspace(path, agent=agent)[0]
-    if not ws.initialised or not ws.enabled:
+    conversation = agent_env.conversation_id(event.get("session_id"))
+    ws = drift.open_workspace(path, agent=agent, conversation=conversation)[0]
+    if not ws.initialised or not ws.enabled or ws.read_only:
         return None
     if payload is not None:
         fmt, steps, _ = plans.parse(json.dumps(payload))
         plans.sync(ws, steps, fmt)
         return None
+    if name == "SessionEnd":
+        current = sessions.current(ws)
+        if current is not None and ws.require_snapshot().session(current).ended_at is None:
+            sessions.end(ws)
+        return None
+    if conversation:
+        sessions.start(ws)
     brief = context.brief(ws, BRIEF_BUDGET).text
     if agent == "gemini":
         return json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": brief}})

@@ -191,7 +191,8 @@ def gather(ws: Workspace, cap: int = 10**9) -> tuple[str, list[Iterator[Item]], 
                   for n, (s, at, text, fid) in enumerate(open_follow_ups(sessions))]
     last: list[Item] = []
     if sessions:
-        first = sessions[0]
+        # The newest that has something to say: not the empty one a SessionStart hook just opened.
+        first = next((s for s in sessions if s.summary), sessions[0])
         state = "open" if first.ended_at is None else f"ended {age(first.ended_at, now)}"
         text = flat(first.summary)[:400] or "no turns logged yet"
         last.append(Item(_SECTIONS[4], f"- {first.agent}, {state}: {text}", 90, {"session": first.id}, (4, 0)))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from base64 import b32encode
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from gitmem.engine.redact import Redactor
 from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.importers import beads, claude, codex, gemini, jsonl_tasks, taskmaster
 from gitmem.importers.records import SessionRecord, Tally, TaskRecord, clean
+from gitmem.services import sessions as session_svc
 from gitmem.services.plans import normalise, plan_index
 from gitmem.store.memory import Change, Snapshot
 from gitmem.store.refnames import memory_ref
@@ -135,11 +135,11 @@ def import_file(ws: Workspace, source: str, path: Path) -> ImportReport:
 
 
 # -- sessions ---------------------------------------------------------------------------
-def session_id(record: SessionRecord) -> str:
-    """Deterministic: the same source session always maps to the same gitmem session id."""
-    digits = "".join(c for c in record.started_at if c.isdigit())[:14].ljust(14, "0")
-    digest = b32encode(hashlib.sha1(f"{record.source}:{record.source_id}".encode()).digest()).decode().lower()
-    return f"s-{digits[:8]}t{digits[8:]}000000-{digest[:6]}"
+def session_id(snap: Snapshot | None, record: SessionRecord) -> str:
+    """The conversation's session: the one its hooks or an earlier import made, else a new id
+    that every later import (and hook) finds again."""
+    return (session_svc.find_conversation(snap, record.source, record.source_id)
+            or session_svc.conversation_session_id(record.source, record.source_id, record.started_at))
 
 
 def _norm_remote(url: str) -> str:
@@ -269,6 +269,8 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
                     continue
                 report.turns += added
                 made.update(changed)
+                if "import" not in old.extra:  # the live session its hooks kept: imported now
+                    report.sessions.append(sid)
             else:
                 report.sessions.append(sid)
             made.update(new)
@@ -298,11 +300,12 @@ def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = 
     redactor = Redactor.of(ws.repo)
     groups: dict[str, list[tuple[SessionRecord, str, list[TaskRecord]]]] = {}
     seen_calls: set[str] = set()
+    snap = ws.snapshot()
     for path in each(files):
         record = read(path, tally)
         if record is None:
             continue
-        sid = session_id(record)
+        sid = session_id(snap, record)
         task_records = _plan_records(record, sid, seen_calls)
         if not belongs(ws, record):
             tally.skip("session of another repository")

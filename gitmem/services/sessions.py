@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
+from base64 import b32encode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -60,43 +62,88 @@ def new_session_id() -> str:
     return f"s-{stamp}-{random_base32(6)}"
 
 
+def conversation_key(agent: str, conversation: str) -> str:
+    """The last part of the session id of an agent's conversation: the same for every process
+    that knows the conversation (hooks, the model's commands, MCP, import)."""
+    digest = hashlib.sha1(f"{agent}:{conversation}".encode()).digest()
+    return b32encode(digest).decode().lower()[:6]
+
+
+def conversation_session_id(agent: str, conversation: str, started_at: str) -> str:
+    """A new id for the conversation's session, sorting by ``started_at`` (``2026-12-01T19:40:00Z``)."""
+    digits = "".join(c for c in started_at if c.isdigit())[:14].ljust(14, "0")
+    return f"s-{digits[:8]}t{digits[8:]}000000-{conversation_key(agent, conversation)}"
+
+
+def find_conversation(snap: Snapshot | None, agent: str, conversation: str) -> str | None:
+    """The session already kept for the conversation, if any (the newest, should two branches'
+    memories have met)."""
+    if snap is None:
+        return None
+    tail = "-" + conversation_key(agent, conversation)
+    found = [sid for sid in snap.session_blobs if sid.endswith(tail)]
+    return max(found) if found else None
+
+
 def _put(session: Session, message: str, stamp: Stamp, extra: Mapping[str, bytes | None] | None = None) -> Change:
     return Change(message, blobs=dict(extra or {}), sessions={session.id: session}, clock=stamp.lamport)
 
 
 def start(ws: Workspace) -> Session:
-    """Open a new session for this worktree's agent (ending none: one open per agent)."""
+    """Open a session for this worktree's agent (ending none: one open per agent). In an agent's
+    conversation it is that conversation's session: made by its first start, opened again
+    (if it had ended) by a resume; nothing is written when it is open already."""
     agent = check_agent(ws.agent)
     now = utc_now()
-    session_id = new_session_id()
+    session_id = current_or_new(ws) if ws.conversation else new_session_id()
     made: list[Session] = []
 
-    def build(snap: Snapshot) -> Change:
+    def build(snap: Snapshot) -> Change | None:
         stamp = snap.stamp(ws.actor)
-        session = Session(session_id, agent, ws.branch, now, ws.head or "", stamp)
-        made[:] = [session]
-        return _put(session, f"session start {session_id} ({agent})", stamp)
+        if snap.session_blob(session_id) is not None:
+            session = snap.session(session_id)
+            made[:] = [session]
+            if session.ended_at is None:
+                return None
+            made[:] = [replace(session, ended_at=None, head_end=None, stamp=stamp)]
+            return _put(made[0], f"session resume {session_id} ({agent})", stamp)
+        made[:] = [_new(ws, session_id, stamp, now)]
+        return _put(made[0], f"session start {session_id} ({agent})", stamp)
 
     ws.write(build)
     set_open(ws, agent, session_id)
     return made[0]
 
 
+def _new(ws: Workspace, session_id: str, stamp: Stamp, now: str) -> Session:
+    extra = {"conversation": {"agent": ws.agent, "id": ws.conversation}} if ws.conversation else {}
+    return Session(session_id, check_agent(ws.agent), ws.branch, now, ws.head or "", stamp, extra=extra)
+
+
 def current(ws: Workspace) -> str | None:
-    """The agent's open session in this worktree, if any."""
-    return open_sessions(ws).get(check_agent(ws.agent))
+    """The session of the agent's conversation if it has one, else the agent's open session
+    in this worktree, if any."""
+    agent = check_agent(ws.agent)
+    if ws.conversation:
+        return find_conversation(ws.snapshot(), agent, ws.conversation)
+    return open_sessions(ws).get(agent)
 
 
 def current_or_new(ws: Workspace) -> str:
-    """The open session's id, or a fresh id that the caller's write creates (see ``in_snapshot``)."""
-    return current(ws) or new_session_id()
+    """The current session's id, or a fresh id that the caller's write creates (see ``in_snapshot``)."""
+    found = current(ws)
+    if found:
+        return found
+    if ws.conversation:
+        return conversation_session_id(ws.agent, ws.conversation, utc_now())
+    return new_session_id()
 
 
 def in_snapshot(ws: Workspace, snap: Snapshot, session_id: str, stamp: Stamp) -> Session:
     """The session as stored, or a new one opened by this write."""
     if snap.session_blob(session_id) is not None:
         return reads.open_session(snap, session_id)
-    return Session(session_id, check_agent(ws.agent), ws.branch, utc_now(), ws.head or "", stamp)
+    return _new(ws, session_id, stamp, utc_now())
 
 
 def _load(snap: Snapshot, session_id: str) -> Session:
