@@ -1,5 +1,6 @@
-"""``git codex setup claude`` and ``git codex agent-hook``: exact, reversible edits of
-Claude Code's settings, and hook events that are untrusted input."""
+"""``git codex setup codex|claude|gemini`` and ``git codex agent-hook``: exact, reversible edits
+of each agent's settings, and hook events that are untrusted input. (With the agents installed
+and running: tests/e2e.)"""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from conftest import run_git_codex
@@ -35,7 +37,8 @@ def test_setup_keeps_the_users_settings_is_idempotent_and_removes_exactly_its_ow
     assert "gitmem: start" in (initialised / "CLAUDE.md").read_text()
     again = run_git_codex(initialised, "setup", "claude")
     assert "nothing to change" in again.stdout and settings(home) == written
-    assert run_git_codex(initialised, "setup", "claude", "--check").returncode == 0
+    checked = json.loads(run_git_codex(initialised, "setup", "claude", "--check", "--json").stdout)
+    assert checked["problems"] == ["claude is not on PATH: setup wrote its settings, but nothing here runs it"]
 
     run_git_codex(initialised, "setup", "claude", "--remove")
     assert settings(home) == mine
@@ -116,3 +119,80 @@ def test_git_codex_works_where_path_has_no_git_codex(repo: Path) -> None:
     run_git_codex(other, "init")
     assert subprocess.run(["git", "-C", str(other), "config", "alias.codex"], capture_output=True,
                           text=True).stdout.strip() == "!echo my own"
+
+
+CODEX_CONFIG = """# my Codex settings
+model = "gpt-5"
+
+[tools]
+web_search = true
+
+[mcp_servers.docs]
+command = "docs-server"
+"""
+
+
+def test_setup_codex_edits_its_toml_keeping_the_users_and_removes_exactly_its_own(initialised: Path) -> None:
+    codex_home = Path(os.environ["HOME"]) / ".codex"
+    codex_home.mkdir()
+    (codex_home / "config.toml").write_text(CODEX_CONFIG)
+    mine = {"hooks": {"PostToolUse": [USER_HOOK]}}
+    (codex_home / "hooks.json").write_text(json.dumps(mine))
+
+    first = run_git_codex(initialised, "setup", "codex")
+    # no codex on PATH here: the files are written, the trust Codex keeps cannot be asked for
+    assert first.returncode == 1 and "could not be trusted" in first.stderr and "/hooks" in first.stderr
+    config = tomllib.loads((codex_home / "config.toml").read_text())
+    assert config["model"] == "gpt-5" and config["tools"] == {"web_search": True, "update_plan": {"enabled": True}}
+    assert config["mcp_servers"]["docs"] == {"command": "docs-server"}
+    ours = config["mcp_servers"]["gitmem"]
+    assert ours["required"] is True and ours["args"][-4:] == ["gitmem", "mcp", "--agent", "codex"]
+    assert (codex_home / "config.toml").read_text().startswith("# my Codex settings\n")
+    hooks = json.loads((codex_home / "hooks.json").read_text())["hooks"]
+    assert hooks["PostToolUse"][0] == USER_HOOK and hooks["PostToolUse"][1]["matcher"] == "update_plan"
+    assert "agent-hook codex" in hooks["SessionStart"][0]["hooks"][0]["command"]
+    assert "gitmem: start" in (initialised / "AGENTS.md").read_text()
+    written = (codex_home / "config.toml").read_text()
+    run_git_codex(initialised, "setup", "codex")
+    assert (codex_home / "config.toml").read_text() == written
+
+    run_git_codex(initialised, "setup", "codex", "--remove")
+    assert (codex_home / "config.toml").read_text() == CODEX_CONFIG
+    assert json.loads((codex_home / "hooks.json").read_text()) == mine
+    assert not (initialised / "AGENTS.md").exists()
+
+
+def test_setup_codex_leaves_a_plan_tool_the_user_enabled_and_refuses_a_foreign_server(initialised: Path) -> None:
+    codex_home = Path(os.environ["HOME"]) / ".codex"
+    codex_home.mkdir()
+    enabled = '[tools.update_plan]\nenabled = true\n'
+    (codex_home / "config.toml").write_text(enabled)
+    run_git_codex(initialised, "setup", "codex")
+    run_git_codex(initialised, "setup", "codex", "--remove")
+    assert (codex_home / "config.toml").read_text() == enabled and not (codex_home / "hooks.json").exists()
+
+    foreign = enabled + '\n[mcp_servers.gitmem]\ncommand = "my-gitmem"\n'
+    (codex_home / "config.toml").write_text(foreign)
+    refused = run_git_codex(initialised, "setup", "codex")
+    assert refused.returncode == 1 and "gitmem did not write it" in refused.stderr
+    assert (codex_home / "config.toml").read_text() == foreign and not (codex_home / "hooks.json").exists()
+    (codex_home / "config.toml").write_text("model = \n")
+    broken = run_git_codex(initialised, "setup", "codex")
+    assert broken.returncode == 1 and "config.toml is not TOML" in broken.stderr and "nothing was written" in broken.stderr
+
+
+def test_setup_gemini_writes_hooks_and_server_in_one_settings_file(initialised: Path) -> None:
+    path = Path(os.environ["HOME"]) / ".gemini" / "settings.json"
+    path.parent.mkdir()
+    mine = {"security": {"auth": {"selectedType": "gemini-api-key"}}, "mcpServers": {"docs": {"command": "d"}}}
+    path.write_text(json.dumps(mine))
+    run_git_codex(initialised, "setup", "gemini")
+    written = json.loads(path.read_text())
+    assert written["security"] == mine["security"] and written["mcpServers"]["docs"] == {"command": "d"}
+    assert written["mcpServers"]["gitmem"]["args"][-4:] == ["gitmem", "mcp", "--agent", "gemini"]
+    assert sorted(written["hooks"]) == ["AfterTool", "SessionEnd", "SessionStart"]
+    assert written["hooks"]["AfterTool"][0]["matcher"] == "write_todos"
+    assert all(g["hooks"][0]["name"].startswith("gitmem-") for groups in written["hooks"].values() for g in groups)
+    assert "gitmem: start" in (initialised / "GEMINI.md").read_text()
+    run_git_codex(initialised, "setup", "gemini", "--remove")
+    assert json.loads(path.read_text()) == mine and not (initialised / "GEMINI.md").exists()

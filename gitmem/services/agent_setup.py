@@ -1,35 +1,52 @@
-"""``git codex setup claude [--check] [--remove]``: connect Claude Code to this memory.
+"""``git codex setup codex|claude|gemini [--check] [--remove]``: connect an agent to this memory.
 
-Writes what Claude Code needs and nothing else, so that it can be updated and taken out
-exactly: in Claude's user settings (``~/.claude/settings.json``; ``CLAUDE_CONFIG_DIR``
-moves it), a ``SessionStart`` hook that answers the brief and a ``PostToolUse`` hook on the
-plan tools that mirrors the task list, both running ``git codex agent-hook claude`` with
-the Python that installed gitmem (so neither PATH nor the work tree decides what runs);
-the user-scope MCP server ``gitmem`` in ``~/.claude.json``; in the repository's
-``CLAUDE.md``, a short block between markers. gitmem's entries are
-known by their command; the user's own hooks and settings are kept as they are.
+Writes what the agent needs and nothing else, so that it can be updated and taken out exactly:
+
+- its hooks, each running ``git codex agent-hook AGENT`` with the Python that installed gitmem
+  (so neither PATH nor the work tree decides what runs): SessionStart answers the brief and
+  opens the conversation's session, the plan tool's post-tool event mirrors the plan, and
+  SessionEnd (Claude Code, Gemini CLI) ends the session. Codex: ``$CODEX_HOME/hooks.json``,
+  trusted in its ``config.toml`` (services/codex_config.py); Claude Code:
+  ``~/.claude/settings.json``; Gemini CLI: ``~/.gemini/settings.json``;
+- the MCP server ``gitmem``: Codex's ``[mcp_servers.gitmem]`` (``required = true``), Claude's
+  user scope in ``~/.claude.json``, Gemini's ``mcpServers`` in its settings;
+- Codex only: ``[tools.update_plan] enabled = true``, without which Codex offers no plan tool;
+- a three-line block between markers in the repository's AGENTS.md, CLAUDE.md or GEMINI.md.
+
+gitmem's entries are known by their command (and, in TOML, by a comment); the user's own
+hooks, servers and settings are kept as they are. Every file is read and every edit decided
+before the first write, so a file setup cannot read stops it with nothing written. The model's
+own ``git codex`` commands need no setting: the agents' shells name agent and conversation
+(engine/agent_env.py), and ``git codex init`` sets ``alias.codex`` for shells that lose PATH.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
+import shutil
+import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitmem.core.errors import GitmemError
 from gitmem.engine.workspace import Workspace
+from gitmem.services import codex_config
 from gitmem.services.agent_hook import PLAN_TOOLS
 from gitmem.services.hook_install import python_flags
 
+AGENTS = ("codex", "claude", "gemini")
+TESTED = {"codex": (0, 169, 0), "claude": (2, 1, 197), "gemini": (0, 61, 0)}
+"""The versions the end-to-end suite drives (tests/e2e); an older one may lack the hooks used."""
 MARK = "-m gitmem agent-hook"
-BLOCK_START = "<!-- gitmem: start (written by 'git codex setup claude'; --remove takes it out) -->"
 BLOCK_END = "<!-- gitmem: end -->"
 BLOCK = """This repository keeps its tasks and session notes in gitmem (`git codex`). The brief at
-session start lists them; plan with your task tools (they are mirrored into gitmem) and run
+session start lists them; plan with your plan tool (it is mirrored into gitmem) and run
 `git codex tasks complete ID` when a task is done."""
 
 
@@ -39,8 +56,37 @@ class SetupReport:
     problems: list[str] = field(default_factory=list)
 
 
-def claude_settings_path() -> Path:
-    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude") / "settings.json"
+@dataclass(frozen=True)
+class Edit:
+    """One file as it is and as setup wants it (None: no file)."""
+
+    path: Path
+    before: str | None
+    after: str | None
+    what: str
+
+
+@dataclass(frozen=True)
+class Agent:
+    name: str
+    binary: str
+    notes: str
+    """The instructions file in the repository the block goes into."""
+    events: dict[str, str | None]
+    """Hook event -> tool matcher (None: every occurrence)."""
+
+
+SPECS = {
+    "codex": Agent("codex", "codex", "AGENTS.md", {"SessionStart": None, "PostToolUse": "update_plan"}),
+    "claude": Agent("claude", "claude", "CLAUDE.md", {
+        "SessionStart": None, "SessionEnd": None, "PostToolUse": "|".join(PLAN_TOOLS["claude"])}),
+    "gemini": Agent("gemini", "gemini", "GEMINI.md", {
+        "SessionStart": None, "SessionEnd": None, "AfterTool": "write_todos"}),
+}
+
+
+def claude_home() -> Path:
+    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude")
 
 
 def claude_state_path() -> Path:
@@ -49,40 +95,42 @@ def claude_state_path() -> Path:
     return Path(configured) / ".claude.json" if configured else Path.home() / ".claude.json"
 
 
-def mcp_entry(agent: str) -> dict[str, Any]:
-    return {"type": "stdio", "command": sys.executable, "args": [*python_flags().split(), "-m", "gitmem", "mcp",
-                                                                 "--agent", agent]}
+def gemini_settings_path() -> Path:
+    return Path(os.environ.get("GEMINI_CLI_HOME") or Path.home()) / ".gemini" / "settings.json"
 
 
-def _is_mcp_ours(entry: Any) -> bool:
-    args = entry.get("args") if isinstance(entry, dict) else None
-    return isinstance(args, list) and args[-3:-1] == ["mcp", "--agent"] and "gitmem" in args
-
-
-def _with_mcp(state: dict[str, Any], remove: bool, path: Path) -> dict[str, Any]:
-    servers = state.get("mcpServers", {})
-    if not isinstance(servers, dict):
-        raise GitmemError(f"{path}: mcpServers must be a JSON object; nothing was written")
-    servers = dict(servers)
-    if "gitmem" in servers and not _is_mcp_ours(servers["gitmem"]):
-        raise GitmemError(f"{path}: an MCP server named gitmem is there already and gitmem did not write it; "
-                          "nothing was written", hint="remove or rename it (claude mcp remove gitmem -s user), "
-                          "then run setup again")
-    if remove:
-        servers.pop("gitmem", None)
-    else:
-        servers["gitmem"] = mcp_entry("claude")
-    return {**state, "mcpServers": servers} if servers else {k: v for k, v in state.items() if k != "mcpServers"}
+def mcp_server(agent: str) -> dict[str, Any]:
+    return {"command": sys.executable, "args": [*python_flags().split(), "-m", "gitmem", "mcp", "--agent", agent]}
 
 
 def hook_command(agent: str) -> str:
     return f"{shlex.quote(sys.executable)} {python_flags()} {MARK} {agent}"
 
 
-def _wanted() -> dict[str, list[dict[str, Any]]]:
-    entry = {"type": "command", "command": hook_command("claude")}
-    return {"SessionStart": [{"hooks": [entry]}],
-            "PostToolUse": [{"matcher": "|".join(PLAN_TOOLS["claude"]), "hooks": [entry]}]}
+# -- JSON settings ------------------------------------------------------------------------
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise GitmemError(f"cannot read {path}: {exc.strerror or exc}; nothing was written") from exc
+
+
+def _json_edit(path: Path, what: str, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Edit:
+    """``path`` (a JSON object) changed by ``change``; an object left empty leaves no file."""
+    before = _read(path)
+    try:
+        settings = json.loads(before) if before and before.strip() else {}
+    except (ValueError, RecursionError) as exc:
+        raise GitmemError(f"{path} is not JSON ({exc}); nothing was written",
+                          hint="fix the file (the agent will not read it either), then run setup again") from exc
+    if not isinstance(settings, dict):
+        raise GitmemError(f"{path}: settings must be a JSON object; nothing was written")
+    updated = change(settings)
+    if updated == settings:
+        return Edit(path, before, before, what)
+    return Edit(path, before, json.dumps(updated, indent=2) + "\n" if updated else None, what)
 
 
 def _ours(group: Any) -> bool:
@@ -92,94 +140,179 @@ def _ours(group: Any) -> bool:
     return all(isinstance(h, dict) and MARK in str(h.get("command", "")) for h in hooks)
 
 
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise GitmemError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        settings = json.loads(text) if text.strip() else {}
-    except ValueError as exc:
-        raise GitmemError(f"{path} is not JSON ({exc}); nothing was written",
-                          hint="fix the file (Claude Code will not read it either), then run setup again") from exc
-    if not isinstance(settings, dict) or not isinstance(settings.get("hooks", {}), dict):
-        raise GitmemError(f"{path}: settings (and their 'hooks') must be JSON objects; nothing was written")
-    return settings
+def _with_hooks(spec: Agent, remove: bool, path: Path) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def change(settings: dict[str, Any]) -> dict[str, Any]:
+        hooks = settings.get("hooks", {})
+        if not isinstance(hooks, dict):
+            raise GitmemError(f"{path}: 'hooks' must be a JSON object; nothing was written")
+        hooks = dict(hooks)
+        for event, matcher in spec.events.items():
+            existing = hooks.get(event, [])
+            if not isinstance(existing, list):
+                raise GitmemError(f"{path}: hooks.{event} must be a list; nothing was written")
+            handler: dict[str, Any] = {"type": "command", "command": hook_command(spec.name)}
+            if spec.name == "gemini":
+                handler["name"] = f"gitmem-{event}"
+            group = {**({"matcher": matcher} if matcher else {}), "hooks": [handler]}
+            kept = [g for g in existing if not _ours(g)] + ([] if remove else [group])
+            if kept:
+                hooks[event] = kept
+            else:
+                hooks.pop(event, None)
+        return {**settings, "hooks": hooks} if hooks else {k: v for k, v in settings.items() if k != "hooks"}
+    return change
 
 
-def _hooks_with(settings: dict[str, Any], remove: bool, path: Path) -> dict[str, Any]:
-    hooks = dict(settings.get("hooks", {}))
-    for event, groups in _wanted().items():
-        existing = hooks.get(event, [])
-        if not isinstance(existing, list):
-            raise GitmemError(f"{path}: hooks.{event} must be a list; nothing was written")
-        kept = [g for g in existing if not _ours(g)] + ([] if remove else groups)
-        if kept:
-            hooks[event] = kept
+def _with_mcp(agent: str, remove: bool, path: Path) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def change(settings: dict[str, Any]) -> dict[str, Any]:
+        servers = settings.get("mcpServers", {})
+        if not isinstance(servers, dict):
+            raise GitmemError(f"{path}: mcpServers must be a JSON object; nothing was written")
+        servers = dict(servers)
+        if "gitmem" in servers and not codex_config.is_our_server(servers["gitmem"]):
+            raise GitmemError(f"{path}: an MCP server named gitmem is there already and gitmem did not write it; "
+                              "nothing was written", hint="remove or rename it, then run setup again")
+        if remove:
+            servers.pop("gitmem", None)
         else:
-            hooks.pop(event, None)
-    return hooks
+            servers["gitmem"] = {**({"type": "stdio"} if agent == "claude" else {}), **mcp_server(agent)}
+        return {**settings, "mcpServers": servers} if servers else \
+            {k: v for k, v in settings.items() if k != "mcpServers"}
+    return change
 
 
-def _write_json(path: Path, value: dict[str, Any]) -> None:
-    """``value`` as ``path``; an empty object leaves no file (setup made it, --remove takes it)."""
-    if value:
-        _write(path, json.dumps(value, indent=2) + "\n")
-    else:
-        path.unlink(missing_ok=True)
+def _both(*changes: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def change(settings: dict[str, Any]) -> dict[str, Any]:
+        for each in changes:
+            settings = each(settings)
+        return settings
+    return change
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".gitmem-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+# -- the notes block ----------------------------------------------------------------------
+def _block_start(agent: str) -> str:
+    return f"<!-- gitmem: start (written by 'git codex setup {agent}'; --remove takes it out) -->"
 
 
-def _with_block(text: str, remove: bool) -> str:
-    start, end = text.find(BLOCK_START), text.find(BLOCK_END)
+def _with_block(text: str, agent: str, remove: bool) -> str:
+    start = text.find("<!-- gitmem: start")
+    end = text.find(BLOCK_END)
     if start != -1 and end > start:
         text = (text[:start].rstrip("\n") + "\n" + text[end + len(BLOCK_END):].lstrip("\n")).strip("\n")
         text = text + "\n" if text else ""
     if remove:
         return text
-    return (text.rstrip("\n") + "\n\n" if text.strip() else "") + f"{BLOCK_START}\n{BLOCK}\n{BLOCK_END}\n"
+    return (text.rstrip("\n") + "\n\n" if text.strip() else "") + f"{_block_start(agent)}\n{BLOCK}\n{BLOCK_END}\n"
 
 
-def claude(ws: Workspace, *, remove: bool = False, check: bool = False) -> SetupReport:
-    """Set up (or ``remove``, or only ``check``) Claude Code's connection to this memory."""
+def _notes_edit(ws: Workspace, spec: Agent, remove: bool) -> Edit | None:
+    if not ws.repo.workdir:
+        return None
+    path = Path(ws.repo.workdir) / spec.notes
+    before = _read(path)
+    return Edit(path, before, _emptied(before, _with_block(before or "", spec.name, remove)), "gitmem block")
+
+
+def _emptied(before: str | None, after: str) -> str | None:
+    """``after``, except that a file left with nothing of its own is removed (an empty one kept)."""
+    return after if after else (before if before == "" else None)
+
+
+# -- per agent ----------------------------------------------------------------------------
+def _edits(ws: Workspace, spec: Agent, remove: bool) -> list[Edit]:
+    if spec.name == "claude":
+        settings = claude_home() / "settings.json"
+        edits = [_json_edit(settings, "hooks", _with_hooks(spec, remove, settings)),
+                 _json_edit(claude_state_path(), "MCP server gitmem (user scope)",
+                            _with_mcp("claude", remove, claude_state_path()))]
+    elif spec.name == "gemini":
+        settings = gemini_settings_path()
+        edits = [_json_edit(settings, "hooks and MCP server gitmem",
+                            _both(_with_hooks(spec, remove, settings), _with_mcp("gemini", remove, settings)))]
+    else:
+        hooks = codex_config.home() / "hooks.json"
+        config = codex_config.home() / "config.toml"
+        before = _read(config)
+        after = codex_config.with_config(before or "", config, server=mcp_server("codex"), remove=remove)
+        edits = [_json_edit(hooks, "hooks", _with_hooks(spec, remove, hooks)),
+                 Edit(config, before, _emptied(before, after),
+                      "MCP server gitmem (required) and the update_plan tool")]
+    notes = _notes_edit(ws, spec, remove)
+    return edits + ([notes] if notes else [])
+
+
+def _write(edit: Edit) -> None:
+    if edit.after is None:
+        edit.path.unlink(missing_ok=True)
+        return
+    edit.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = edit.path.with_name(edit.path.name + ".gitmem-tmp")
+    tmp.write_text(edit.after, encoding="utf-8")
+    os.replace(tmp, edit.path)
+
+
+def _version(binary: str) -> tuple[int, ...] | None:
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r"(\d+)\.(\d+)\.(\d+)", out)
+    return tuple(int(n) for n in found.groups()) if found else None
+
+
+def _agent_problems(spec: Agent) -> list[str]:
+    binary = shutil.which(spec.binary)
+    if binary is None:
+        return [f"{spec.binary} is not on PATH: setup wrote its settings, but nothing here runs it"]
+    found = _version(binary)
+    tested = TESTED[spec.name]
+    if found is not None and found < tested:
+        return [f"{spec.binary} {'.'.join(map(str, found))} is older than {'.'.join(map(str, tested))}, the version "
+                "gitmem is tested with; its hooks may not fire"]
+    return []
+
+
+def _untrusted(ws: Workspace) -> dict[str, str]:
+    """gitmem's Codex hooks that Codex will not run yet: key -> the hash Codex gives them."""
+    binary = shutil.which("codex")
+    if binary is None:
+        return {}
+    hooks_json = str(codex_config.home() / "hooks.json")
+    listed = codex_config.listed_hooks(binary, Path(ws.repo.workdir or ws.repo.git_dir))
+    return {h["key"]: h["currentHash"] for h in listed
+            if MARK in str(h.get("command")) and h.get("sourcePath") == hooks_json and h.get("trustStatus") != "trusted"
+            and isinstance(h.get("key"), str) and isinstance(h.get("currentHash"), str)}
+
+
+def run(ws: Workspace, agent: str, *, remove: bool = False, check: bool = False) -> SetupReport:
+    """Set up (or ``remove``, or only ``check``) ``agent``'s connection to this memory."""
+    spec = SPECS[agent]
     report = SetupReport()
-    path = claude_settings_path()
-    settings = _load(path)
-    hooks = _hooks_with(settings, remove, path)
-    updated = {**settings, "hooks": hooks} if hooks else {k: v for k, v in settings.items() if k != "hooks"}
-    state_path = claude_state_path()
-    state = _load(state_path)
-    new_state = _with_mcp(state, remove, state_path)
-    notes = Path(ws.repo.workdir or ".") / "CLAUDE.md"
-    current = notes.read_text(encoding="utf-8") if notes.is_file() else ""
-    wanted_notes = _with_block(current, remove)
+    edits = [e for e in _edits(ws, spec, remove) if e.before != e.after]
     if check:
-        if updated != settings:
-            report.problems.append(f"{path}: gitmem's hooks are missing or stale")
-        if new_state != state:
-            report.problems.append(f"{state_path}: gitmem's MCP server is missing or stale")
-        if wanted_notes != current:
-            report.problems.append(f"{notes}: the gitmem block is missing or stale")
+        report.problems += [f"{e.path}: gitmem's {e.what} missing or stale" for e in edits]
+        report.problems += _agent_problems(spec)
+        if agent == "codex" and not edits:
+            report.problems += [f"Codex does not trust gitmem's hook {key} yet" for key in _untrusted(ws)]
         return report
-    if updated != settings:
-        _write_json(path, updated)
-        report.done.append(f"{path}: hooks {'removed' if remove else 'set'} (SessionStart: the brief; "
-                           f"PostToolUse on {'|'.join(PLAN_TOOLS['claude'])}: the plan mirrored)")
-    if new_state != state:
-        _write_json(state_path, new_state)
-        report.done.append(f"{state_path}: MCP server gitmem {'removed' if remove else 'set'} (user scope)")
-    if wanted_notes != current and ws.repo.workdir:
-        if wanted_notes:
-            _write(notes, wanted_notes)
-        else:
-            notes.unlink()
-        report.done.append(f"{notes}: gitmem block {'removed' if remove else 'written'}")
+    for edit in edits:
+        _write(edit)
+        state = "removed" if remove else "written" if edit.what == "gitmem block" else "set"
+        report.done.append(f"{edit.path}: {edit.what} {state}")
+    if agent == "codex" and not remove:
+        _trust(ws, report)
     return report
+
+
+def _trust(ws: Workspace, report: SetupReport) -> None:
+    """Record Codex's own hash of gitmem's hooks as trusted (the user asked for them by running
+    setup); without codex on PATH, say how to trust them by hand."""
+    if shutil.which("codex") is None:
+        report.problems.append("codex is not on PATH, so its hooks could not be trusted: run codex and trust "
+                               "gitmem's hooks in /hooks, then 'git codex setup codex --check'")
+        return
+    hashes = _untrusted(ws)
+    if hashes:
+        config = codex_config.home() / "config.toml"
+        _write(Edit(config, None, codex_config.with_trust(_read(config) or "", config, hashes), "hook trust"))
+        report.done.append(f"{config}: Codex's trust for gitmem's {len(hashes)} hooks set")

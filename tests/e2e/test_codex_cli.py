@@ -1,11 +1,10 @@
 """The real Codex CLI (from npm, pinned) against a scripted model on 127.0.0.1.
 
-A two-turn session and a resume: the model plans with update_plan, runs ``git codex`` through
-its shell tool (completing a task itself) and is offered gitmem's MCP tools on its first
-request. ``git codex import codex`` then finds one session with every turn once, the plan
-mirrored with the final statuses, the model's own completion intact, and a second import
-after another resume adds only the new turn. The rollouts Codex wrote are kept as fixtures
-(GITMEM_RECORD_FIXTURES=1 rewrites them) for tests that do not run Codex."""
+After ``git codex setup codex``, a session and two resumes: the brief arrives, the plan is
+mirrored live by the hooks, the model's own ``git codex`` lands in its conversation's session,
+and an import joins that session. Inside Codex's default sandbox writes say why they cannot.
+The rollouts Codex wrote are kept as fixtures (GITMEM_RECORD_FIXTURES=1 rewrites them) for
+tests that do not run Codex."""
 
 from __future__ import annotations
 
@@ -17,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import git, npm_tool, run_git_codex
 from scripted_model import Call, Say, ScriptedModel, offered_tools, serving, tool_outputs
 
@@ -26,6 +27,7 @@ RECORD = os.environ.get("GITMEM_RECORD_FIXTURES") == "1"  # read before the seal
 
 
 def codex_home(tmp_path: Path, model: ScriptedModel, sandbox: str = "danger-full-access") -> Path:
+    """A CODEX_HOME whose config points Codex at the scripted model (and nothing of gitmem's)."""
     home = tmp_path / "codex-home"
     home.mkdir()
     (home / "config.toml").write_text(f"""\
@@ -39,14 +41,6 @@ name = "scripted"
 base_url = "{model.base_url}"
 wire_api = "responses"
 env_key = "SCRIPTED_KEY"
-
-[tools.update_plan]
-enabled = true
-
-[mcp_servers.gitmem]
-command = "{sys.executable}"
-args = ["-m", "gitmem", "mcp", "--agent", "codex"]
-required = true
 """)
     return home
 
@@ -68,21 +62,35 @@ def plan(*steps: tuple[str, str]) -> Call:
     return Call("update_plan", {"plan": [{"step": s, "status": st} for s, st in steps]})
 
 
-def test_codex_session_with_resume_imports_once_with_its_plan_and_the_models_own_completion(
-        initialised: Path, tmp_path: Path) -> None:
-    binary = npm_tool(*CODEX, "codex")
-    added: dict[str, str] = {}
+def tasks(repo: Path) -> list[tuple[str, str]]:
+    listed = json.loads(run_git_codex(repo, "tasks", "list", "--all", "--json").stdout)["tasks"]
+    return sorted((t["title"], t["status"]) for t in listed)
 
-    def complete_the_parser(body: dict[str, Any]) -> list[Call]:
-        added["parser"] = next(o for o in tool_outputs(body).values() if "t-" in o).split("t-")[1][:10]
-        return [shell(f"git codex tasks complete t-{added['parser']}"), plan(
-            ("Read the parser", "completed"), ("Fix the parser", "completed"), ("Update the docs", "in_progress"))]
+
+def test_after_setup_a_codex_session_with_resume_is_one_session_mirrored_live(
+        initialised: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``git codex setup codex`` (hooks trusted through Codex's own app server), then a session
+    and a resume: the brief and gitmem's MCP tools reach the first request, update_plan is
+    mirrored while Codex runs, the model's own ``tasks complete`` survives a later plan that
+    left that step unchanged, its ``session log`` lands in the conversation's session, and
+    ``import codex`` joins that session, adding only the prompts (again: only the new one)."""
+    binary = npm_tool(*CODEX, "codex")
+    run_git_codex(initialised, "tasks", "add", "Roadmap item already here")
+    seen: dict[str, Any] = {}
+
+    def complete_the_reading(body: dict[str, Any]) -> list[Call]:
+        seen["live"] = tasks(initialised)
+        listing = "".join(tool_outputs(body).values())
+        read = next(line.split()[0] for line in listing.splitlines() if line.endswith("Read the parser"))
+        return [shell(f"git codex tasks complete {read}")]
 
     script = [
         [plan(("Read the parser", "in_progress"), ("Fix the parser", "pending"), ("Update the docs", "pending"))],
-        [shell("git codex tasks add 'Fix the parser' && git codex tasks list")],
-        complete_the_parser,
-        Say("The parser is fixed; the docs are next."),
+        [shell("git codex tasks list && git codex session log 'Read the parser; the bug is in the lexer'")],
+        complete_the_reading,
+        # the same step for the reading, unchanged: the model's own completion stands
+        [plan(("Read the parser", "in_progress"), ("Fix the parser", "in_progress"), ("Update the docs", "pending"))],
+        Say("The parser is being fixed; the docs are next."),
         # codex exec resume --last
         [plan(("Read the parser", "completed"), ("Fix the parser", "completed"), ("Update the docs", "completed"))],
         Say("Docs updated."),
@@ -91,38 +99,50 @@ def test_codex_session_with_resume_imports_once_with_its_plan_and_the_models_own
     ]
     with serving(ScriptedModel(script)) as model:
         home = codex_home(tmp_path, model)
+        monkeypatch.setenv("CODEX_HOME", str(home))
+        monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ['PATH']}")
+        setup = run_git_codex(initialised, "setup", "codex")
+        assert setup.returncode == 0 and "trust for gitmem's 2 hooks set" in setup.stdout, setup.stderr
+        assert run_git_codex(initialised, "setup", "codex", "--check").returncode == 0
+
         run_codex(binary, initialised, home, "Fix the parser, then update the docs")
         first_tools = offered_tools(model.requests[0])
         assert "mcp__gitmem.context_brief" in first_tools and "mcp__gitmem.plan_sync" in first_tools, first_tools
+        brief = next(c["text"] for item in model.requests[0]["input"] if item.get("role") == "developer"
+                     for c in item["content"] if c.get("text", "").startswith("# Project memory: main"))
+        assert "Roadmap item already here" in brief and len(brief) < 4000, brief
+        assert seen["live"] == [("Fix the parser", "pending"), ("Read the parser", "in_progress"),
+                                ("Roadmap item already here", "pending"), ("Update the docs", "pending")]
+        assert tasks(initialised) == [("Fix the parser", "in_progress"), ("Read the parser", "completed"),
+                                      ("Roadmap item already here", "pending"), ("Update the docs", "pending")]
+        [live] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+        assert live["agent"] == "codex" and [t["summary"] for t in live["turns"]] == [
+            "Read the parser; the bug is in the lexer"]
+
         run_codex(binary, initialised, home, "resume", "--last", "Finish the docs")
+        assert tasks(initialised) == [("Fix the parser", "completed"), ("Read the parser", "completed"),
+                                      ("Roadmap item already here", "pending"), ("Update the docs", "completed")]
         rollouts = sorted((home / "sessions").rglob("rollout-*.jsonl"))
         assert len(rollouts) == 1, rollouts
-
         report = json.loads(run_git_codex(initialised, "import", "codex", str(home / "sessions"), "--json").stdout)
         assert report["imported"]["sessions"] == 1 and report["problems"] == [], report
-        sessions = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
-        imported = [s for s in sessions if s["agent"] == "codex"]
-        assert len(imported) == 1
-        turns = imported[0]["turns"]
-        assert [t["summary"].split("\n")[0] for t in turns] == ["Fix the parser, then update the docs", "Finish the docs"]
-        completed = [o for o in tool_outputs(model.requests[3]).values() if "completed  Fix the parser" in o]
-        assert completed, tool_outputs(model.requests[3])  # the model's own git codex ran, inside Codex's shell
-        listed = json.loads(run_git_codex(initialised, "tasks", "list", "--all", "--json").stdout)["tasks"]
-        assert sorted((t["title"], t["status"]) for t in listed) == [
-            ("Fix the parser", "completed"), ("Read the parser", "completed"), ("Update the docs", "completed")]
+        [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+        assert session["id"] == live["id"]
+        assert [t["summary"].split("\n")[0] for t in session["turns"]] == [
+            "Read the parser; the bug is in the lexer", "Fix the parser, then update the docs", "Finish the docs"]
+        assert len(tasks(initialised)) == 4  # the import matched the plan to the tasks it had made
 
         run_codex(binary, initialised, home, "resume", "--last", "Anything else?")
         again = json.loads(run_git_codex(initialised, "import", "codex", str(home / "sessions"), "--json").stdout)
         assert again["imported"]["sessions"] == 0 and again["imported"].get("turns") == 1, again
-        sessions = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
-        turns = next(s for s in sessions if s["agent"] == "codex")["turns"]
-        assert [t["summary"].split("\n")[0] for t in turns][-1] == "Anything else?" and len(turns) == 3
+        [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+        assert session["turns"][-1]["summary"].split("\n")[0] == "Anything else?" and len(session["turns"]) == 4
     if RECORD:
         shutil.rmtree(FIXTURES, ignore_errors=True)
         FIXTURES.mkdir(parents=True)
         for rollout in rollouts:
             shutil.copy(rollout, FIXTURES / rollout.name)
-    assert git(initialised, "status", "--porcelain") == ""
+    assert git(initialised, "status", "--porcelain") == "?? AGENTS.md\n"  # setup's block; nothing else in the tree
 
 
 def test_inside_codex_default_sandbox_writes_say_so_and_reads_work(initialised: Path, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``git codex setup claude [--check] [--remove]``."""
+"""``git codex setup codex|claude|gemini [--check] [--remove]``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from gitmem.cli.output import emit, emit_json, note
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("agent", type=click.Choice(["claude"]))
+@click.argument("agent", type=click.Choice(["codex", "claude", "gemini"]))
 @click.option("--check", is_flag=True, help="Only report what is missing or stale (exit 1 if anything is).")
 @click.option("--remove", is_flag=True, help="Take out exactly what setup wrote.")
 @json_option
@@ -17,31 +17,40 @@ def setup(agent: str, check: bool, remove: bool, as_json: bool) -> None:
     """Connect AGENT to this memory: the brief at session start, its plan mirrored live.
 
     \b
-    For claude it writes, to ~/.claude/settings.json, a SessionStart hook (the brief) and a
-    PostToolUse hook on TaskCreate|TaskUpdate|TodoWrite (the task list mirrored), both
-    running the installed gitmem; the MCP server gitmem in ~/.claude.json (user scope); and
-    a short block in this repository's CLAUDE.md. Your own settings, hooks and servers are
-    kept; running it again updates only gitmem's entries.
+    Each agent gets hooks running the installed gitmem (SessionStart: the brief, and the
+    conversation's session opened; after its plan tool: the plan mirrored; SessionEnd where
+    the agent has one: the session ended), the MCP server gitmem, and a three-line block in
+    this repository's AGENTS.md, CLAUDE.md or GEMINI.md:
+      codex   $CODEX_HOME/hooks.json (SessionStart, PostToolUse update_plan), trusted in
+              $CODEX_HOME/config.toml with [mcp_servers.gitmem] required = true and
+              [tools.update_plan] enabled = true
+      claude  ~/.claude/settings.json (SessionStart, SessionEnd, PostToolUse on
+              TaskCreate|TaskUpdate|TodoWrite); the user-scope MCP server in ~/.claude.json
+      gemini  ~/.gemini/settings.json (SessionStart, SessionEnd, AfterTool write_todos, and
+              mcpServers.gitmem)
+    Your own settings, hooks and servers are kept; running it again updates only gitmem's
+    entries. --check also reports an agent missing from PATH, older than the version gitmem
+    is tested with, or (Codex) hooks it does not trust yet.
 
     \b
     Examples:
-      git codex setup claude
+      git codex setup codex
       git codex setup claude --check
-      git codex setup claude --remove
+      git codex setup gemini --remove
     """
     from gitmem.core.errors import GitmemError
     from gitmem.services import agent_setup
 
     if check and remove:
         raise GitmemError("--check and --remove do not go together", hint="run one, then the other")
-    report = agent_setup.claude(workspace(follow=False), remove=remove, check=check)
+    report = agent_setup.run(workspace(follow=False), agent, remove=remove, check=check)
     if as_json:
         emit_json("setup", {"agent": agent, "done": report.done, "problems": report.problems})
     else:
         for line in report.done:
             emit(line)
         for line in report.problems:
-            note(f"missing: {line}")
+            note(f"{'missing' if check else 'warning'}: {line}")
         if not report.done and not report.problems:
             emit(f"{agent}: {'nothing of gitmem to remove' if remove else 'set up, nothing to change'}")
     if report.problems:
