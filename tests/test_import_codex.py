@@ -228,7 +228,7 @@ def test_an_update_plan_call_codex_rejected_is_not_mirrored(initialised: Path, c
     ]
     (tmp_path / f"rollout-2026-03-01T10-00-00-{SID}.jsonl").write_text("\n".join(lines) + "\n")
     report = cli("import", "codex", str(tmp_path), "--json").json()
-    assert report["skipped"]["update_plan call Codex rejected"] == 1
+    assert report["skipped"]["update_plan calls Codex refused"] == 1 and report["problems"] == []
     tasks = {t["title"]: t["status"] for t in cli("tasks", "list", "--all", "--json").json()["tasks"]}
     assert tasks == {"Read the code": "in_progress"}
 
@@ -236,10 +236,10 @@ def test_an_update_plan_call_codex_rejected_is_not_mirrored(initialised: Path, c
 CAPTURED = Path(__file__).resolve().parent / "fixtures" / "agents" / "codex-0.169.0"
 
 
-def captured_rollout(dest: Path, repo: Path, *, lines: int | None = None) -> Path:
+def captured_rollout(dest: Path, repo: Path, *, lines: int | None = None, captured: Path = CAPTURED) -> Path:
     """The rollout the real Codex CLI 0.169 wrote in tests/e2e (a session, resumed twice), with
     its recorded work tree replaced by ``repo``; ``lines``: only the first so many lines."""
-    src = next(CAPTURED.glob("rollout-*.jsonl"))
+    src = next(captured.glob("rollout-*.jsonl"))
     text = src.read_text(encoding="utf-8")
     recorded = json.loads(text.splitlines()[0])["payload"]["cwd"]
     kept = text.replace(recorded, str(repo)).splitlines()[:lines]
@@ -283,3 +283,15 @@ def test_a_resumed_rollout_reimports_only_what_it_added(initialised: Path, cli: 
     tip = memory_tip(initialised)
     third = cli("import", "codex", str(tmp_path / "sessions"), "--json").json()
     assert third["skipped"] == {"session already imported": 1} and memory_tip(initialised) == tip
+
+
+def test_a_rollout_with_gitmems_hooks_imports_the_prompts_not_the_brief(initialised: Path, cli: Cli,
+                                                                       tmp_path: Path) -> None:
+    """Recorded after ``git codex setup codex``: the SessionStart brief is a developer message in
+    the rollout, the model ran git codex itself; neither is a prompt."""
+    captured_rollout(tmp_path / "sessions", initialised, captured=CAPTURED.with_name(CAPTURED.name + "-hooked"))
+    report = cli("import", "codex", str(tmp_path / "sessions"), "--json").json()
+    assert report["problems"] == [] and report["skipped"] == {}, report
+    assert _first_prompts(cli) == ["Fix the parser, then update the docs", "Finish the docs", "Anything else?"]
+    tasks = sorted((t["title"], t["status"]) for t in cli("tasks", "list", "--all", "--json").json()["tasks"])
+    assert tasks == [("Fix the parser", "completed"), ("Read the parser", "completed"), ("Update the docs", "completed")]

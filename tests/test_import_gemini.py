@@ -15,9 +15,9 @@ CAPTURED = Path(__file__).resolve().parent / "fixtures" / "agents" / "gemini-cli
 Cli = Callable[..., Result]
 
 
-def captured_chat(root: Path, repo: Path, project: str = "repo") -> Path:
+def captured_chat(root: Path, repo: Path, project: str = "repo", captured: Path = CAPTURED) -> Path:
     """The captured chat under ``root/<project>/chats``, its project hash made ``repo``'s."""
-    src = next(CAPTURED.glob("session-*.jsonl"))
+    src = next(captured.glob("session-*.jsonl"))
     text = src.read_text(encoding="utf-8")
     recorded = json.loads(text.splitlines()[0])["projectHash"]
     mine = hashlib.sha256(os.path.realpath(repo).encode()).hexdigest()
@@ -40,6 +40,19 @@ def test_a_gemini_chat_imports_each_prompt_once_with_its_last_todos(initialised:
     tip = memory_tip(initialised)
     assert cli("import", "gemini", str(tmp_path / "tmp"), "--json").json()["skipped"] == {"session already imported": 1}
     assert memory_tip(initialised) == tip
+
+
+def test_a_chat_with_gitmems_hooks_imports_the_prompts_without_the_brief(initialised: Path, cli: Cli,
+                                                                         tmp_path: Path) -> None:
+    """Recorded after ``git codex setup gemini``: Gemini CLI put the SessionStart brief before
+    each prompt as ``<hook_context>``, and refused one write_todos call (two in progress)."""
+    captured_chat(tmp_path / "tmp", initialised, captured=CAPTURED.with_name(CAPTURED.name + "-hooked"))
+    report = cli("import", "gemini", str(tmp_path / "tmp"), "--json").json()
+    assert report["problems"] == [] and report["skipped"] == {"write_todos calls Gemini CLI refused": 1}, report
+    session = cli("session", "list", "--json").json()["sessions"][0]
+    assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Fix the parser", "Now fix it"]
+    tasks = sorted((t["title"], t["status"]) for t in cli("tasks", "list", "--all", "--json").json()["tasks"])
+    assert tasks == [("Fix the parser", "completed"), ("Read the parser", "completed"), ("Update the docs", "completed")]
 
 
 def test_another_projects_chat_and_broken_lines_are_left_out(initialised: Path, cli: Cli, tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ def read_rollout(path: Path, tally: Tally) -> SessionRecord | None:
         elif ptype == "function_call_output" and str(payload.get("call_id")) in calls:
             arguments, call_at = calls.pop(str(payload.get("call_id")))
             if not _accepted(payload.get("output")):
-                tally.skip("update_plan call Codex rejected", f"{path}")
+                tally.skip("update_plan calls Codex refused")  # known and expected: not a problem
                 continue
             plan = _plan(arguments, str(payload.get("call_id")), call_at)
             if plan is None:

@@ -6,13 +6,15 @@ again replaces the earlier one: the last wins, at its first place) and ``{"$set"
 lines that update the session. A resumed chat appends to the same file: a new session line
 (a later ``startTime``; the first one counts) and the earlier messages again, as a ``$set``
 of the whole list in a plainer form (tool calls as parts, no ``toolCalls``). Prompts are
-``user`` messages with text (the ``<session_context>`` Gemini CLI injects is not one);
+``user`` messages with text (the ``<session_context>`` Gemini CLI injects is not one, nor the
+``<hook_context>`` a SessionStart hook put before a prompt);
 ``gemini`` messages carry the answer and ``toolCalls``, whose ``write_todos`` calls that
 succeeded are full checklist snapshots.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from gitmem.importers.records import PlanRecord, SessionRecord, Tally, TurnRecor
 
 _STATUSES = ("pending", "in_progress", "completed", "cancelled", "blocked")
 _INJECTED = ("<session_context>",)
+_HOOK_CONTEXT = re.compile(r"\A\s*<hook_context>.*?</hook_context>\s*", re.S)
+"""What a SessionStart hook added (gitmem's brief, say): Gemini CLI puts it before the prompt."""
 MAX_ACTIONS = 40
 
 
@@ -88,7 +92,7 @@ def read_chat(path: Path, tally: Tally) -> SessionRecord | None:
     for message in messages:
         at = iso(message.get("timestamp")) or ""
         if message["type"] == "user":
-            text = _text(message.get("content"))
+            text = _HOOK_CONTEXT.sub("", _text(message.get("content")), count=1)
             if text.strip() and not text.lstrip().startswith(_INJECTED):
                 turns.append(TurnRecord(at, clean(text, 4000)))
             continue
@@ -106,7 +110,7 @@ def read_chat(path: Path, tally: Tally) -> SessionRecord | None:
                 elif call.get("status") == "success":
                     tally.skip("unreadable write_todos call", str(path))
                 else:
-                    tally.skip("write_todos call Gemini CLI did not carry out", str(path))
+                    tally.skip("write_todos calls Gemini CLI refused")  # known and expected: not a problem
             elif len(actions) < MAX_ACTIONS:
                 actions.append(_action(call))
         last = turns[-1]

@@ -89,3 +89,80 @@ def test_gemini_session_with_resume_imports_once_with_its_todos(initialised: Pat
         FIXTURES.mkdir(parents=True)
         for path in files:
             shutil.copy(path, FIXTURES / path.name)
+
+
+def test_after_setup_a_gemini_session_with_resume_is_one_session_mirrored_live(
+        initialised: Path, tmp_path: Path) -> None:
+    """``git codex setup gemini``, then a session and a resume: the brief reaches the model as
+    the SessionStart hook's additionalContext, write_todos is mirrored while Gemini runs, the
+    model's own ``tasks complete`` survives a later unchanged todo, a call Gemini refused is
+    not mirrored, its ``session log`` (Gemini's
+    shell sets only GEMINI_CLI=1) lands in the session the hook opened, SessionEnd ends it and
+    the resume opens it again; ``import gemini`` joins it."""
+    binary = npm_tool(*GEMINI, "gemini")
+    home = tmp_path / "home"
+    (home / ".gemini").mkdir(parents=True)
+    (home / ".gemini" / "settings.json").write_text(json.dumps({
+        "security": {"auth": {"selectedType": "gemini-api-key"}}, "general": {"disableAutoUpdate": True},
+        "privacy": {"usageStatisticsEnabled": False}}))
+    env = {**os.environ, "HOME": str(home), "PATH": f"{binary.parent}{os.pathsep}{os.environ['PATH']}"}
+    run_git_codex(initialised, "tasks", "add", "Roadmap item already here")
+    setup = subprocess.run([sys.executable, "-m", "gitmem", "setup", "gemini"], cwd=initialised, env=env,
+                           capture_output=True, text=True)
+    assert setup.returncode == 0, setup.stderr
+    assert subprocess.run([sys.executable, "-m", "gitmem", "setup", "gemini", "--check"], cwd=initialised,
+                          env=env).returncode == 0
+    seen: dict[str, Any] = {}
+
+    def tasks() -> list[tuple[str, str]]:
+        listed = json.loads(run_git_codex(initialised, "tasks", "list", "--all", "--json").stdout)["tasks"]
+        return sorted((t["title"], t["status"]) for t in listed)
+
+    def complete_the_reading(_: dict[str, Any]) -> list[Call]:
+        seen["live"] = tasks()
+        read = next(t["id"] for t in json.loads(run_git_codex(initialised, "tasks", "list", "--json").stdout)["tasks"]
+                    if t["title"] == "Read the parser")
+        return [Call("run_shell_command", {"command": f"git codex tasks complete {read} && git codex session log "
+                                           "'Read the parser'", "description": "done"})]
+
+    script = [
+        [todos(("Read the parser", "in_progress"), ("Fix the parser", "pending"))],
+        complete_the_reading,
+        # the reading unchanged (the model's own completion stands), a new step
+        [todos(("Read the parser", "in_progress"), ("Fix the parser", "pending"), ("Update the docs", "pending"))],
+        # refused by Gemini CLI (one in_progress at a time): not mirrored
+        [todos(("Read the parser", "cancelled"), ("Fix the parser", "in_progress"), ("Update the docs", "in_progress"))],
+        Say("Fixing it."),
+        # gemini --resume latest
+        [todos(("Read the parser", "completed"), ("Fix the parser", "completed"), ("Update the docs", "completed"))],
+        Say("Fixed."),
+    ]
+    chats = home / ".gemini" / "tmp"
+    with serving(ScriptedModel(script)) as model:
+        run_gemini(binary, initialised, home, model, "-p", "Fix the parser")
+        assert "mcp_gitmem_context_brief" in offered_tools(model.requests[0])
+        first = json.dumps(model.requests[0]["contents"])
+        assert "<hook_context># Project memory: main" in first and "Roadmap item already here" in first, first[:2000]
+        assert seen["live"] == [("Fix the parser", "pending"), ("Read the parser", "in_progress"),
+                                ("Roadmap item already here", "pending")]
+        assert tasks() == [("Fix the parser", "pending"), ("Read the parser", "completed"),
+                           ("Roadmap item already here", "pending"), ("Update the docs", "pending")]
+        [ended] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+        assert ended["agent"] == "gemini" and ended["ended_at"] and [t["summary"] for t in ended["turns"]] == [
+            "Read the parser"]
+        run_gemini(binary, initialised, home, model, "--resume", "latest", "-p", "Now fix it")
+        assert tasks() == [("Fix the parser", "completed"), ("Read the parser", "completed"),
+                           ("Roadmap item already here", "pending"), ("Update the docs", "completed")]
+        report = json.loads(run_git_codex(initialised, "import", "gemini", str(chats), "--json").stdout)
+        assert report["imported"]["sessions"] == 1 and report["problems"] == [], report
+        [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+        assert session["id"] == ended["id"]
+        assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Read the parser", "Fix the parser",
+                                                                           "Now fix it"]
+        assert len(tasks()) == 4
+    if RECORD:
+        hooked = FIXTURES.with_name(FIXTURES.name + "-hooked")
+        shutil.rmtree(hooked, ignore_errors=True)
+        hooked.mkdir(parents=True)
+        for path in chats.rglob("session-*.jsonl"):
+            shutil.copy(path, hooked / path.name)
