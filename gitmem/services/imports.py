@@ -183,17 +183,20 @@ def _turns(record: SessionRecord, sid: str) -> tuple[Turn, ...]:
 
 
 def _plan_records(record: SessionRecord, sid: str, seen_calls: set[str]) -> list[TaskRecord]:
-    """Tasks of the session's last plan not already claimed by an earlier (parent) rollout."""
+    """Tasks of the session's last plan not already claimed by an earlier (parent) rollout, and
+    its task list (Claude Code's TaskCreate tasks): plan steps too, matched by their words to
+    the tasks the hooks mirrored while the session ran."""
     own = [p for p in record.plans if p.call_id not in seen_calls]
     seen_calls.update(p.call_id for p in record.plans)
+    listed = [replace(t, plan_key=t.plan_key or normalise(t.title)) for t in record.tasks]
     if not own:
-        return list(record.tasks)
+        return listed
     last = own[-1]
     # Keyed by the step's text, not its place: a resumed session's plan may reorder its steps.
     steps = [TaskRecord(key=f"{record.source_id}#plan:{normalise(s.text)}", title=s.text, status=s.status,
                         priority=s.priority, plan_key=normalise(s.text), extra={"session": sid, "call_id": last.call_id})
              for s in last.steps]
-    return steps + list(record.tasks)
+    return steps + listed
 
 
 def _session(ws: Workspace, record: SessionRecord, sid: str, branch: str, stamp: Stamp, plan: tuple[str, ...],

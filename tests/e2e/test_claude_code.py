@@ -94,18 +94,24 @@ def test_claude_session_with_continue_imports_once_with_its_task_list(initialise
             shutil.copy(path, FIXTURES / name)
 
 
-def test_after_setup_the_brief_arrives_and_the_task_list_is_mirrored_live(initialised: Path, tmp_path: Path) -> None:
-    """``git codex setup claude``, then a session: gitmem's MCP tools and the brief are in the first request, every
-    TaskCreate/TaskUpdate is mirrored while the session runs (no import), and a task the model
-    completed with ``git codex tasks complete`` is not set back by a later TaskUpdate."""
+def test_after_setup_a_claude_session_with_continue_is_one_session_mirrored_live(initialised: Path,
+                                                                                 tmp_path: Path) -> None:
+    """``git codex setup claude``, then a session and a --continue: gitmem's MCP tools and the
+    brief are in the first request, every TaskCreate/TaskUpdate is mirrored while the session
+    runs (no import), a task the model completed with ``git codex tasks complete`` is not set
+    back by a later TaskUpdate, the model's ``session log`` lands in the conversation's session,
+    SessionEnd ends it and --continue opens it again; ``import claude`` joins it."""
     binary = claude_binary()
     home = tmp_path / "home"
     home.mkdir()
-    env = {"HOME": str(home)}
+    env = {**os.environ, "HOME": str(home), "PATH": f"{binary.parent}{os.pathsep}{os.environ['PATH']}"}
     run_git_codex(initialised, "tasks", "add", "Roadmap item already here")
     setup = subprocess.run([sys.executable, "-m", "gitmem", "setup", "claude"], cwd=initialised, capture_output=True,
-                           text=True, env={**os.environ, **env})
+                           text=True, env=env)
     assert setup.returncode == 0, setup.stderr
+    check = subprocess.run([sys.executable, "-m", "gitmem", "setup", "claude", "--check"], cwd=initialised, env=env,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
     seen: dict[str, list[tuple[str, str]]] = {}
 
     def mirrored(label: str) -> None:
@@ -116,30 +122,46 @@ def test_after_setup_the_brief_arrives_and_the_task_list_is_mirrored_live(initia
         mirrored("after the two TaskCreate")
         fix = next(t for t in json.loads(run_git_codex(initialised, "tasks", "list", "--json").stdout)["tasks"]
                    if t["title"] == "Fix the parser")
-        return [Call("Bash", {"command": f"git codex tasks complete {fix['id']}", "description": "done"})]
-
-    def update_read(_: dict[str, Any]) -> list[Call]:
-        return [Call("TaskUpdate", {"taskId": "1", "status": "completed"})]
+        return [Call("Bash", {"command": f"git codex tasks complete {fix['id']} && git codex session log 'Fixed it'",
+                              "description": "done"})]
 
     script = [
         [Call("TaskCreate", {"subject": "Read the parser", "description": "Find the bug", "activeForm": "Reading"}),
          Call("TaskCreate", {"subject": "Fix the parser", "description": "Fix it", "activeForm": "Fixing"})],
         complete_fix,
-        update_read,
+        [Call("TaskUpdate", {"taskId": "1", "status": "in_progress"})],
+        Say("Reading on."),
+        # claude -p --continue
+        [Call("TaskUpdate", {"taskId": "1", "status": "completed"})],
         Say("Both done."),
     ]
+    projects = home / ".claude" / "projects"
     with serving(ScriptedModel(script)) as model:
         run_claude(binary, initialised, home, model, "Fix the parser", mcp_config=False)  # setup's MCP entry
         first = json.dumps(model.requests[0]["messages"])
         assert "mcp__gitmem__context_brief" in offered_tools(model.requests[0])
-    assert "Roadmap item already here" in first  # the SessionStart brief reached the model
+        mirrored("after the first run")
+        [ended] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+        run_claude(binary, initialised, home, model, "--continue", "Finish it", mcp_config=False)
+    assert "# Project memory: main" in first and "Roadmap item already here" in first  # the SessionStart brief
     assert seen["after the two TaskCreate"] == [("Fix the parser", "pending"), ("Read the parser", "pending"),
                                                ("Roadmap item already here", "pending")]
+    assert seen["after the first run"] == [("Fix the parser", "completed"), ("Read the parser", "in_progress"),
+                                          ("Roadmap item already here", "pending")]
+    assert ended["agent"] == "claude" and ended["ended_at"] and [t["summary"] for t in ended["turns"]] == ["Fixed it"]
     mirrored("at the end")
     assert seen["at the end"] == [("Fix the parser", "completed"), ("Read the parser", "completed"),
                                   ("Roadmap item already here", "pending")]
+    report = json.loads(run_git_codex(initialised, "import", "claude", str(projects), "--json").stdout)
+    assert report["imported"]["sessions"] == 1 and report["problems"] == [], report
+    [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+    assert session["id"] == ended["id"]
+    assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Fixed it", "Fix the parser", "Finish it"]
+    mirrored("after the import")
+    assert seen["after the import"] == seen["at the end"]
+
     removed = subprocess.run([sys.executable, "-m", "gitmem", "setup", "claude", "--remove"], cwd=initialised,
-                             capture_output=True, text=True, env={**os.environ, **env})
+                             capture_output=True, text=True, env=env)
     settings = home / ".claude" / "settings.json"
     assert removed.returncode == 0 and (not settings.exists() or "gitmem" not in settings.read_text())
     assert "gitmem" not in json.loads((home / ".claude.json").read_text()).get("mcpServers", {})  # Claude's own state stays
