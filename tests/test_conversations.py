@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import run_git_codex
+from conftest import memory_tip, run_git_codex
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "agents"
 THREAD = "01a23b8f-1a91-70a0-bd74-af53c6632402"  # the thread of the recorded Codex rollout
@@ -89,17 +89,23 @@ def test_gemini_commands_use_the_session_its_hook_opened(initialised: Path) -> N
     assert json.loads(shown)["session"]["id"] == session["id"]
 
 
-def test_import_joins_the_session_the_hooks_kept(initialised: Path, tmp_path: Path) -> None:
-    hook(initialised, "codex", {"hook_event_name": "SessionStart", "session_id": THREAD, "source": "startup"})
-    in_agent_shell(initialised, {"CODEX_THREAD_ID": THREAD}, "session", "log", "Logged by the model")
+def recorded_rollouts(repo: Path, tmp_path: Path) -> Path:
+    """The Codex rollout recorded in tests/e2e, as if it had run in ``repo``."""
     rollouts = tmp_path / "sessions"
     shutil.copytree(FIXTURES / "codex-0.169.0", rollouts)
     for rollout in rollouts.glob("*.jsonl"):  # the recorded session ran in another temp repository
         lines = [json.loads(line) for line in rollout.read_text().splitlines()]
         for line in lines:
             if line.get("type") in ("session_meta", "turn_context") and "cwd" in line.get("payload", {}):
-                line["payload"]["cwd"] = str(initialised)
+                line["payload"]["cwd"] = str(repo)
         rollout.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return rollouts
+
+
+def test_import_joins_the_session_the_hooks_kept(initialised: Path, tmp_path: Path) -> None:
+    hook(initialised, "codex", {"hook_event_name": "SessionStart", "session_id": THREAD, "source": "startup"})
+    in_agent_shell(initialised, {"CODEX_THREAD_ID": THREAD}, "session", "log", "Logged by the model")
+    rollouts = recorded_rollouts(initialised, tmp_path)
     report = json.loads(run_git_codex(initialised, "import", "codex", str(rollouts), "--json").stdout)
     assert report["imported"]["sessions"] == 1 and report["imported"]["turns"] >= 2, report
     [session] = sessions(initialised)
@@ -114,3 +120,36 @@ def test_the_brief_at_session_start_shows_the_last_session_not_the_one_just_open
     run_git_codex(initialised, "session", "end")
     brief = hook(initialised, "claude", {"hook_event_name": "SessionStart", "session_id": "f00d-1"}).stdout
     assert "- cli, ended" in brief and "Wrote the lexer" in brief, brief
+
+
+def test_the_turn_end_hook_logs_the_conversations_turns_from_its_own_file_only(initialised: Path,
+                                                                              tmp_path: Path) -> None:
+    rollouts = recorded_rollouts(initialised, tmp_path)
+    [rollout] = rollouts.glob("*.jsonl")
+    other = rollouts / "rollout-2026-12-03T10-00-00-01a23b8f-0000-7000-8000-000000000000.jsonl"
+    other.write_text(rollout.read_text().replace(THREAD, "01a23b8f-0000-7000-8000-000000000000"))
+    hook(initialised, "codex", {"hook_event_name": "SessionStart", "session_id": THREAD, "source": "startup"})
+    hook(initialised, "codex", {"hook_event_name": "Stop", "session_id": THREAD, "transcript_path": str(rollout)})
+    [session] = sessions(initialised)  # the other rollout in the same folder was not read
+    assert session["ended_at"] is None  # still running: the turn's import leaves it open
+    assert [t["summary"].split("\n")[0] for t in session["turns"]] == [
+        "Fix the parser, then update the docs", "Finish the docs", "Anything else?"]
+    tip = memory_tip(initialised)
+    hook(initialised, "codex", {"hook_event_name": "Stop", "session_id": THREAD, "transcript_path": str(rollout)})
+    assert memory_tip(initialised) == tip  # nothing new since: nothing written
+    assert not [r for r in subprocess.run(["git", "for-each-ref", "refs/codex/backups"], cwd=initialised,
+                                          capture_output=True, text=True).stdout.splitlines()]
+
+
+def test_a_turn_end_hook_naming_a_file_it_should_not_read_reads_nothing(initialised: Path, tmp_path: Path) -> None:
+    rollouts = recorded_rollouts(initialised, tmp_path)
+    [rollout] = rollouts.glob("*.jsonl")
+    link = rollouts / "rollout-link.jsonl"
+    link.symlink_to(rollout)
+    renamed = rollouts / "notes.jsonl"
+    renamed.write_text(rollout.read_text())
+    tip = memory_tip(initialised)
+    for path in [str(link), str(renamed), "/etc/passwd", rollout.name, str(rollout) + "\0", ["a"], str(rollouts)]:
+        result = hook(initialised, "codex", {"hook_event_name": "Stop", "session_id": THREAD, "transcript_path": path})
+        assert result.stdout == ""
+    assert memory_tip(initialised) == tip and sessions(initialised) == []

@@ -55,6 +55,24 @@ def test_a_chat_with_gitmems_hooks_imports_the_prompts_without_the_brief(initial
     assert tasks == [("Fix the parser", "completed"), ("Read the parser", "completed"), ("Update the docs", "completed")]
 
 
+def test_a_session_gemini_split_over_two_files_imports_once(initialised: Path, cli: Cli, tmp_path: Path) -> None:
+    """Recorded when a resume fell in a later minute: Gemini CLI began a second file of the same
+    session (only its injected context) and went on writing the first."""
+    split = CAPTURED.with_name(CAPTURED.name + "-split")
+    for src in split.glob("session-*.jsonl"):
+        text = src.read_text(encoding="utf-8")
+        recorded = json.loads(text.splitlines()[0])["projectHash"]
+        mine = hashlib.sha256(os.path.realpath(initialised).encode()).hexdigest()
+        (tmp_path / "tmp" / "repo" / "chats").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tmp" / "repo" / "chats" / src.name).write_text(text.replace(recorded, mine), encoding="utf-8")
+    report = cli("import", "gemini", str(tmp_path / "tmp"), "--json").json()
+    assert report["imported"]["sessions"] == 1 and report["problems"] == [], report
+    [session] = cli("session", "list", "--json").json()["sessions"]
+    assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Fix the parser", "Now fix it"]
+    tasks = sorted((t["title"], t["status"]) for t in cli("tasks", "list", "--all", "--json").json()["tasks"])
+    assert tasks == [("Fix the parser", "completed"), ("Read the parser", "completed")]
+
+
 def test_another_projects_chat_and_broken_lines_are_left_out(initialised: Path, cli: Cli, tmp_path: Path) -> None:
     path = captured_chat(tmp_path / "tmp", tmp_path / "elsewhere", "other")
     path.write_text(path.read_text() + '{"id": 7, "type": null}\nnot json\n{"$set": []}\n')

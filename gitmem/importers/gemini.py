@@ -5,7 +5,9 @@ the project's path, ``startTime``); then messages, each under its ``id`` (a mess
 again replaces the earlier one: the last wins, at its first place) and ``{"$set": {...}}``
 lines that update the session. A resumed chat appends to the same file: a new session line
 (a later ``startTime``; the first one counts) and the earlier messages again, as a ``$set``
-of the whole list in a plainer form (tool calls as parts, no ``toolCalls``). Prompts are
+of the whole list in a plainer form (tool calls as parts, no ``toolCalls``). A resume in a
+later minute also begins a new file of the same session, holding only the injected context;
+the import reads a session's files as one. Prompts are
 ``user`` messages with text (the ``<session_context>`` Gemini CLI injects is not one, nor the
 ``<hook_context>`` a SessionStart hook put before a prompt);
 ``gemini`` messages carry the answer and ``toolCalls``, whose ``write_todos`` calls that
@@ -31,6 +33,14 @@ def find_chats(root: Path) -> list[Path]:
     """``chats/session-*.jsonl`` under ``root`` (``~/.gemini/tmp``), oldest first by name."""
     return sorted((p for p in root.rglob("session-*.jsonl") if p.is_file() and p.parent.name == "chats"),
                   key=lambda p: (p.name, str(p)))
+
+
+def same_chat(path: Path) -> list[Path]:
+    """The chat files beside ``path`` of the same session (``session-<time>-<id8>.jsonl``): on a
+    resume in a later minute Gemini CLI begins a new file and goes on writing the old one."""
+    tail = path.name.rsplit("-", 1)[-1]
+    found = [p for p in path.parent.glob(f"session-*-{tail}") if p.is_file() and not p.is_symlink()]
+    return sorted(set(found) | {path}, key=lambda p: p.name)
 
 
 def _messages(lines: list[Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -7,7 +7,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +188,23 @@ def plan_priority(value: Any) -> int:
 def as_list(value: Any) -> list[Any]:
     """``value`` if it is a list, else nothing (another tool's "list" may be anything)."""
     return value if isinstance(value, list) else []
+
+
+def merged(records: list[SessionRecord]) -> SessionRecord:
+    """One conversation read from several files (a resume that began a new file) as one record:
+    the files in the order they began, each turn and plan call once, the later file's task
+    list winning, so the conversation's last plan is the last one it made."""
+    ordered = sorted(records, key=lambda r: (r.started_at or "", r.file))
+    first = ordered[0]
+    turns: dict[tuple[str, str], TurnRecord] = {}
+    plans: dict[str, PlanRecord] = {}
+    tasks: dict[str, TaskRecord] = {}
+    for record in ordered:
+        for turn in record.turns:
+            turns.setdefault((turn.at, turn.request), turn)
+        for plan in record.plans:
+            plans.setdefault(plan.call_id, plan)
+        tasks.update((t.key, t) for t in record.tasks)
+    ends = [r.ended_at for r in ordered if r.ended_at]
+    return replace(first, ended_at=max(ends) if ends else None, turns=tuple(turns.values()), plans=tuple(plans.values()),
+                   tasks=tuple(tasks.values()), cwds=tuple(dict.fromkeys(c for r in ordered for c in r.cwds)))

@@ -10,7 +10,9 @@ does not say clearly is ignored.
 
 Every event names the agent's conversation (``session_id``): ``SessionStart`` opens its
 gitmem session (made by the first, opened again by a resume), plan syncs land in it, and
-``SessionEnd`` (Claude Code, Gemini CLI; Codex has none) ends it.
+``SessionEnd`` (Claude Code, Gemini CLI; Codex has none) ends it. At the end of each turn
+(``Stop``; Gemini's ``AfterAgent``) the conversation's own file is read, as ``import`` reads
+it, so its prompts are the session's turns while it runs; no other file is read.
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 from gitmem.engine import agent_env, drift
-from gitmem.services import context, plans, sessions
+from gitmem.services import context, imports, plans, sessions
 
 AGENTS = ("claude", "codex", "gemini")
 PLAN_TOOLS = {"claude": ("TaskCreate", "TaskUpdate", "TodoWrite"), "codex": ("update_plan",), "gemini": ("write_todos",)}
+TURN_END = ("Stop", "AfterAgent")
+"""The event at the end of each turn (Codex and Claude Code: Stop; Gemini CLI: AfterAgent)."""
+TRANSCRIPTS = {"claude": "*.jsonl", "codex": "rollout-*.jsonl", "gemini": "session-*.jsonl"}
 BRIEF_BUDGET = 4000
 MAX_EVENT = 1 << 20
 _SESSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -70,6 +76,18 @@ def plan_payload(agent: str, event: dict[str, Any]) -> dict[str, Any] | None:
     return given if isinstance(given, dict) else None
 
 
+def transcript_path(agent: str, event: dict[str, Any]) -> Path | None:
+    """The conversation's own file the event names, if it is one the agent writes (an absolute
+    path to a regular file named as the agent names them)."""
+    given = event.get("transcript_path")
+    if not isinstance(given, str) or not given.startswith("/") or "\0" in given:
+        return None
+    path = Path(given)
+    if not fnmatch(path.name, TRANSCRIPTS[agent]) or not path.is_file() or path.is_symlink():
+        return None
+    return path
+
+
 def _refused(agent: str, response: Any) -> bool:
     if isinstance(response, dict) and response.get("error"):
         return True
@@ -86,7 +104,8 @@ def handle(path: str, agent: str, text: str) -> str | None:
         return None
     name = event.get("hook_event_name")
     payload = plan_payload(agent, event) if name in ("PostToolUse", "AfterTool") else None
-    if name not in ("SessionStart", "SessionEnd") and payload is None:
+    transcript = transcript_path(agent, event) if name in TURN_END else None
+    if name not in ("SessionStart", "SessionEnd") and payload is None and transcript is None:
         return None  # nothing asked of gitmem: the repository is not opened
     conversation = agent_env.conversation_id(event.get("session_id"))
     ws = drift.open_workspace(path, agent=agent, conversation=conversation)[0]
@@ -95,6 +114,9 @@ def handle(path: str, agent: str, text: str) -> str | None:
     if payload is not None:
         fmt, steps, _ = plans.parse(json.dumps(payload))
         plans.sync(ws, steps, fmt)
+        return None
+    if transcript is not None:
+        imports.import_transcript(ws, agent, transcript)
         return None
     if name == "SessionEnd":
         current = sessions.current(ws)

@@ -77,11 +77,11 @@ class Agent:
 
 
 SPECS = {
-    "codex": Agent("codex", "codex", "AGENTS.md", {"SessionStart": None, "PostToolUse": "update_plan"}),
+    "codex": Agent("codex", "codex", "AGENTS.md", {"SessionStart": None, "PostToolUse": "update_plan", "Stop": None}),
     "claude": Agent("claude", "claude", "CLAUDE.md", {
-        "SessionStart": None, "SessionEnd": None, "PostToolUse": "|".join(PLAN_TOOLS["claude"])}),
+        "SessionStart": None, "SessionEnd": None, "PostToolUse": "|".join(PLAN_TOOLS["claude"]), "Stop": None}),
     "gemini": Agent("gemini", "gemini", "GEMINI.md", {
-        "SessionStart": None, "SessionEnd": None, "AfterTool": "write_todos"}),
+        "SessionStart": None, "SessionEnd": None, "AfterTool": "write_todos", "AfterAgent": None}),
 }
 
 

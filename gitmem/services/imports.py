@@ -23,7 +23,7 @@ from gitmem.engine.adopt import ImportReport
 from gitmem.engine.redact import Redactor
 from gitmem.engine.workspace import Workspace, utc_now
 from gitmem.importers import beads, claude, codex, gemini, jsonl_tasks, taskmaster
-from gitmem.importers.records import SessionRecord, Tally, TaskRecord, clean
+from gitmem.importers.records import SessionRecord, Tally, TaskRecord, clean, merged
 from gitmem.services import sessions as session_svc
 from gitmem.services.plans import normalise, plan_index
 from gitmem.store.memory import Change, Snapshot
@@ -50,6 +50,8 @@ class SessionSource:
     pattern: str
     home: Callable[[], Path]
     """The default directory (its environment variable honoured)."""
+    related: Callable[[Path], list[Path]] = lambda path: [path]
+    """The files holding the same conversation as ``path`` (Gemini CLI may begin a new one on resume)."""
 
 
 SESSION_SOURCES = {
@@ -58,7 +60,7 @@ SESSION_SOURCES = {
     "claude": SessionSource(lambda root, _: claude.find_transcripts(root), claude.read_transcript, "*.jsonl",
                             _home("CLAUDE_CONFIG_DIR", ".claude", "projects")),
     "gemini": SessionSource(lambda root, _: gemini.find_chats(root), gemini.read_chat, "chats/session-*.jsonl",
-                            _home("GEMINI_CLI_HOME", "", ".gemini/tmp")),
+                            _home("GEMINI_CLI_HOME", "", ".gemini/tmp"), gemini.same_chat),
 }
 
 
@@ -67,8 +69,10 @@ def _merge_tally(report: ImportReport, tally: Tally) -> None:
     report.problems.extend(tally.problems[: max(0, adopt.MAX_PROBLEMS - len(report.problems))])
 
 
-def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Snapshot], Change | None]) -> None:
-    """Write ``build``'s change as one commit, backing the memory up first if it will change.
+def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Snapshot], Change | None], *,
+                       backup: bool = True) -> None:
+    """Write ``build``'s change as one commit, backing the memory up first if it will change
+    (unless ``backup`` is False: a live turn's import is an ordinary change, undone like one).
 
     ``build`` may run several times (a check first, then CAS retries); each run starts from
     the report as it was, so the report describes the run that was written.
@@ -96,7 +100,7 @@ def _backup_then_write(ws: Workspace, report: ImportReport, build: Callable[[Sna
         restore(base)
         return build(snap)
 
-    if ws.repo.ref_target(ws.ref):
+    if backup and ws.repo.ref_target(ws.ref):
         saved = branches.backup(ws, ws.ref, f"import {report.source}")
         if saved:
             report.backups.append(saved)
@@ -242,7 +246,10 @@ def _plan_changes(snap: Snapshot, old: Session, new: Session, *, stamp: Stamp, n
     return out
 
 
-def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[TaskRecord]]], report: ImportReport) -> None:
+def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[TaskRecord]]], report: ImportReport,
+                    *, live: bool = False) -> None:
+    """The sessions of ``work`` written in one commit; ``live``: read at the end of a turn of a
+    conversation still running, so the session stays open and no backup is made."""
     source = report.source
 
     def build(snap: Snapshot) -> Change | None:
@@ -266,6 +273,8 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
             if sid in snap.session_blobs:  # a resumed conversation: only what it added since
                 old = snap.session(sid)
                 session, added = _resumed(old, session)
+                if live:
+                    session = replace(session, ended_at=old.ended_at)
                 changed = _plan_changes(snap, old, session, stamp=stamp, now=now)
                 if not new and not changed and replace(session, stamp=old.stamp) == old:
                     report.skip("session already imported")
@@ -284,7 +293,7 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
             return None
         return Change(f"import {source}: {len(blobs)} sessions, {len(made)} tasks", made, blobs=blobs, clock=stamp.lamport)
 
-    _backup_then_write(ws, report, build)
+    _backup_then_write(ws, report, build, backup=not live)
 
 
 def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = iter) -> ImportReport:
@@ -293,21 +302,35 @@ def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = 
     root = root or kind.home()
     if not root.is_dir():
         raise InvalidInput(f"no such directory: {root}", hint=f"give the directory holding the {source} sessions")
-    report = ImportReport(source)
     tally = Tally()
     files = kind.find(root, tally)
     if not files:
         raise InvalidInput(f"no {source} sessions ({kind.pattern}) under {root}",
                            hint=f"pass the directory that holds them, e.g. {kind.home()}")
-    read = kind.read
+    return _import_files(ws, source, files, tally, each)
+
+
+def import_transcript(ws: Workspace, source: str, path: Path) -> ImportReport:
+    """What one conversation's own files say, read at the end of one of its turns (a hook
+    names the file): the turns it added, the session left open, no other conversation read."""
+    return _import_files(ws, source, SESSION_SOURCES[source].related(path), Tally(), iter, live=True)
+
+
+def _import_files(ws: Workspace, source: str, files: list[Path], tally: Tally, each: Each, *,
+                  live: bool = False) -> ImportReport:
+    read = SESSION_SOURCES[source].read
+    report = ImportReport(source)
     redactor = Redactor.of(ws.repo)
     groups: dict[str, list[tuple[SessionRecord, str, list[TaskRecord]]]] = {}
     seen_calls: set[str] = set()
     snap = ws.snapshot()
+    conversations: dict[str, list[SessionRecord]] = {}
     for path in each(files):
         record = read(path, tally)
-        if record is None:
-            continue
+        if record is not None:
+            conversations.setdefault(record.source_id, []).append(record)
+    for found in conversations.values():
+        record = merged(found) if len(found) > 1 else found[0]
         sid = session_id(snap, record)
         task_records = _plan_records(record, sid, seen_calls)
         if not belongs(ws, record):
@@ -318,7 +341,7 @@ def import_sessions(ws: Workspace, source: str, root: Path | None, each: Each = 
         groups.setdefault(wanted, []).append((record, sid, task_records))
     _merge_tally(report, tally)
     for branch, work in sorted(groups.items()):
-        _write_sessions(ws if branch == ws.branch else replace(ws, branch=branch), work, report)
+        _write_sessions(ws if branch == ws.branch else replace(ws, branch=branch), work, report, live=live)
     redactor.record(ws.repo, f"import {source}")
     return report
 

@@ -100,7 +100,8 @@ def test_after_setup_a_claude_session_with_continue_is_one_session_mirrored_live
     brief are in the first request, every TaskCreate/TaskUpdate is mirrored while the session
     runs (no import), a task the model completed with ``git codex tasks complete`` is not set
     back by a later TaskUpdate, the model's ``session log`` lands in the conversation's session,
-    SessionEnd ends it and --continue opens it again; ``import claude`` joins it."""
+    SessionEnd ends it and --continue opens it again; each prompt is logged at the end of its
+    turn (the Stop hook reads this transcript), so a later ``import claude`` has nothing to add."""
     binary = claude_binary()
     home = tmp_path / "home"
     home.mkdir()
@@ -148,15 +149,18 @@ def test_after_setup_a_claude_session_with_continue_is_one_session_mirrored_live
                                                ("Roadmap item already here", "pending")]
     assert seen["after the first run"] == [("Fix the parser", "completed"), ("Read the parser", "in_progress"),
                                           ("Roadmap item already here", "pending")]
-    assert ended["agent"] == "claude" and ended["ended_at"] and [t["summary"] for t in ended["turns"]] == ["Fixed it"]
+    assert ended["agent"] == "claude" and ended["ended_at"]  # by SessionEnd
+    # the model's own log, then the prompt, logged at the end of its turn (the Stop hook)
+    assert [t["summary"].split("\n")[0] for t in ended["turns"]] == ["Fixed it", "Fix the parser"]
     mirrored("at the end")
     assert seen["at the end"] == [("Fix the parser", "completed"), ("Read the parser", "completed"),
                                   ("Roadmap item already here", "pending")]
-    report = json.loads(run_git_codex(initialised, "import", "claude", str(projects), "--json").stdout)
-    assert report["imported"]["sessions"] == 1 and report["problems"] == [], report
     [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
     assert session["id"] == ended["id"]
     assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Fixed it", "Fix the parser", "Finish it"]
+    report = json.loads(run_git_codex(initialised, "import", "claude", str(projects), "--json").stdout)
+    assert report["imported"] == {"sessions": 0, "turns": 0, "tasks": 0, "updated": 0}, report
+    assert report["problems"] == []
     mirrored("after the import")
     assert seen["after the import"] == seen["at the end"]
 

@@ -62,6 +62,10 @@ def plan(*steps: tuple[str, str]) -> Call:
     return Call("update_plan", {"plan": [{"step": s, "status": st} for s, st in steps]})
 
 
+def prompts(session: dict[str, Any]) -> list[str]:
+    return [t["summary"].split("\n")[0] for t in session["turns"]]
+
+
 def tasks(repo: Path) -> list[tuple[str, str]]:
     listed = json.loads(run_git_codex(repo, "tasks", "list", "--all", "--json").stdout)["tasks"]
     return sorted((t["title"], t["status"]) for t in listed)
@@ -72,8 +76,9 @@ def test_after_setup_a_codex_session_with_resume_is_one_session_mirrored_live(
     """``git codex setup codex`` (hooks trusted through Codex's own app server), then a session
     and a resume: the brief and gitmem's MCP tools reach the first request, update_plan is
     mirrored while Codex runs, the model's own ``tasks complete`` survives a later plan that
-    left that step unchanged, its ``session log`` lands in the conversation's session, and
-    ``import codex`` joins that session, adding only the prompts (again: only the new one)."""
+    left that step unchanged, its ``session log`` lands in the conversation's session, each
+    prompt is logged at the end of its turn (the Stop hook reads this conversation's rollout)
+    and a later ``import codex`` finds nothing to add."""
     binary = npm_tool(*CODEX, "codex")
     run_git_codex(initialised, "tasks", "add", "Roadmap item already here")
     seen: dict[str, Any] = {}
@@ -102,7 +107,7 @@ def test_after_setup_a_codex_session_with_resume_is_one_session_mirrored_live(
         monkeypatch.setenv("CODEX_HOME", str(home))
         monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ['PATH']}")
         setup = run_git_codex(initialised, "setup", "codex")
-        assert setup.returncode == 0 and "trust for gitmem's 2 hooks set" in setup.stdout, setup.stderr
+        assert setup.returncode == 0 and "trust for gitmem's 3 hooks set" in setup.stdout, setup.stderr
         assert run_git_codex(initialised, "setup", "codex", "--check").returncode == 0
 
         run_codex(binary, initialised, home, "Fix the parser, then update the docs")
@@ -116,27 +121,28 @@ def test_after_setup_a_codex_session_with_resume_is_one_session_mirrored_live(
         assert tasks(initialised) == [("Fix the parser", "in_progress"), ("Read the parser", "completed"),
                                       ("Roadmap item already here", "pending"), ("Update the docs", "pending")]
         [live] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
-        assert live["agent"] == "codex" and [t["summary"] for t in live["turns"]] == [
-            "Read the parser; the bug is in the lexer"]
+        assert live["agent"] == "codex" and live["ended_at"] is None  # Codex has no SessionEnd
+        assert prompts(live) == ["Read the parser; the bug is in the lexer", "Fix the parser, then update the docs"]
 
         run_codex(binary, initialised, home, "resume", "--last", "Finish the docs")
         assert tasks(initialised) == [("Fix the parser", "completed"), ("Read the parser", "completed"),
                                       ("Roadmap item already here", "pending"), ("Update the docs", "completed")]
         rollouts = sorted((home / "sessions").rglob("rollout-*.jsonl"))
         assert len(rollouts) == 1, rollouts
-        report = json.loads(run_git_codex(initialised, "import", "codex", str(home / "sessions"), "--json").stdout)
-        assert report["imported"]["sessions"] == 1 and report["problems"] == [], report
         [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
-        assert session["id"] == live["id"]
-        assert [t["summary"].split("\n")[0] for t in session["turns"]] == [
+        assert session["id"] == live["id"] and prompts(session) == [
             "Read the parser; the bug is in the lexer", "Fix the parser, then update the docs", "Finish the docs"]
-        assert len(tasks(initialised)) == 4  # the import matched the plan to the tasks it had made
+        # the turns were logged as Codex ran (its Stop hook read the rollout): an import has nothing
+        # to add; it only ends the session at the rollout's last record (Codex has no SessionEnd)
+        report = json.loads(run_git_codex(initialised, "import", "codex", str(home / "sessions"), "--json").stdout)
+        assert report["imported"] == {"sessions": 0, "turns": 0, "tasks": 0, "updated": 0}, report
+        [imported] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+        assert imported["turns"] == session["turns"] and imported["ended_at"] and report["problems"] == []
 
         run_codex(binary, initialised, home, "resume", "--last", "Anything else?")
-        again = json.loads(run_git_codex(initialised, "import", "codex", str(home / "sessions"), "--json").stdout)
-        assert again["imported"]["sessions"] == 0 and again["imported"].get("turns") == 1, again
         [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
-        assert session["turns"][-1]["summary"].split("\n")[0] == "Anything else?" and len(session["turns"]) == 4
+        assert prompts(session)[-1] == "Anything else?" and len(session["turns"]) == 4
+        assert len(tasks(initialised)) == 4  # the plan's steps matched to the tasks it had made, never copied
     if RECORD:  # beside the capture of a session without gitmem's hooks (codex-0.169.0)
         hooked = FIXTURES.with_name(FIXTURES.name + "-hooked")
         shutil.rmtree(hooked, ignore_errors=True)
