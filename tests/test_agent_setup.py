@@ -190,7 +190,7 @@ def test_setup_gemini_writes_hooks_and_server_in_one_settings_file(initialised: 
     written = json.loads(path.read_text())
     assert written["security"] == mine["security"] and written["mcpServers"]["docs"] == {"command": "d"}
     assert written["mcpServers"]["gitmem"]["args"][-4:] == ["gitmem", "mcp", "--agent", "gemini"]
-    assert sorted(written["hooks"]) == ["AfterTool", "SessionEnd", "SessionStart"]
+    assert sorted(written["hooks"]) == ["AfterAgent", "AfterTool", "SessionEnd", "SessionStart"]
     assert written["hooks"]["AfterTool"][0]["matcher"] == "write_todos"
     assert all(g["hooks"][0]["name"].startswith("gitmem-") for groups in written["hooks"].values() for g in groups)
     assert "gitmem: start" in (initialised / "GEMINI.md").read_text()
