@@ -140,12 +140,22 @@ def _ours(group: Any) -> bool:
     return all(isinstance(h, dict) and MARK in str(h.get("command", "")) for h in hooks)
 
 
+def _member(settings: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    """A copy of the object ``settings[key]`` ({} when absent)."""
+    value = settings.get(key, {})
+    if not isinstance(value, dict):
+        raise GitmemError(f"{path}: '{key}' must be a JSON object; nothing was written")
+    return dict(value)
+
+
+def _with_member(settings: dict[str, Any], key: str, value: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with ``key`` set to ``value``, or without ``key`` when ``value`` is empty."""
+    return {**settings, key: value} if value else {k: v for k, v in settings.items() if k != key}
+
+
 def _with_hooks(spec: Agent, remove: bool, path: Path) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def change(settings: dict[str, Any]) -> dict[str, Any]:
-        hooks = settings.get("hooks", {})
-        if not isinstance(hooks, dict):
-            raise GitmemError(f"{path}: 'hooks' must be a JSON object; nothing was written")
-        hooks = dict(hooks)
+        hooks = _member(settings, "hooks", path)
         for event, matcher in spec.events.items():
             existing = hooks.get(event, [])
             if not isinstance(existing, list):
@@ -159,16 +169,13 @@ def _with_hooks(spec: Agent, remove: bool, path: Path) -> Callable[[dict[str, An
                 hooks[event] = kept
             else:
                 hooks.pop(event, None)
-        return {**settings, "hooks": hooks} if hooks else {k: v for k, v in settings.items() if k != "hooks"}
+        return _with_member(settings, "hooks", hooks)
     return change
 
 
 def _with_mcp(agent: str, remove: bool, path: Path) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def change(settings: dict[str, Any]) -> dict[str, Any]:
-        servers = settings.get("mcpServers", {})
-        if not isinstance(servers, dict):
-            raise GitmemError(f"{path}: mcpServers must be a JSON object; nothing was written")
-        servers = dict(servers)
+        servers = _member(settings, "mcpServers", path)
         if "gitmem" in servers and not codex_config.is_our_server(servers["gitmem"]):
             raise GitmemError(f"{path}: an MCP server named gitmem is there already and gitmem did not write it; "
                               "nothing was written", hint="remove or rename it, then run setup again")
@@ -176,8 +183,7 @@ def _with_mcp(agent: str, remove: bool, path: Path) -> Callable[[dict[str, Any]]
             servers.pop("gitmem", None)
         else:
             servers["gitmem"] = {**({"type": "stdio"} if agent == "claude" else {}), **mcp_server(agent)}
-        return {**settings, "mcpServers": servers} if servers else \
-            {k: v for k, v in settings.items() if k != "mcpServers"}
+        return _with_member(settings, "mcpServers", servers)
     return change
 
 

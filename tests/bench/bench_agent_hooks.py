@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_cli import git, sealed_env
+from bench_cli import floor, git, sealed_env
 
 FIXTURE = next((Path(__file__).resolve().parents[1] / "fixtures" / "agents" / "codex-0.169.0").glob("*.jsonl"))
 
@@ -52,12 +52,6 @@ def timed(path: str, env: dict[str, str], event: dict[str, object]) -> tuple[flo
     result = subprocess.run([sys.executable, "-m", "gitmem", "agent-hook", "codex"], cwd=path, env=env,
                             input=json.dumps(event), capture_output=True, text=True, check=True)
     return (time.perf_counter() - started) * 1000, result.stdout
-
-
-def floor(path: str, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import pygit2; pygit2.Repository('.')"], cwd=path, env=env, check=True)
-    return (time.perf_counter() - started) * 1000
 
 
 def main() -> None:

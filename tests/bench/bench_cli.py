@@ -45,6 +45,13 @@ def sealed_env(home: str) -> dict[str, str]:
     return env
 
 
+def floor(path: str, env: dict[str, str]) -> float:
+    """One run of the floor of our stack, in milliseconds."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import pygit2; pygit2.Repository('.')"], cwd=path, env=env, check=True)
+    return (time.perf_counter() - started) * 1000
+
+
 def git(path: str, env: dict[str, str], *args: str) -> None:
     subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args], cwd=path, env=env, check=True,
                    stdout=subprocess.DEVNULL)

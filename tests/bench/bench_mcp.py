@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from bench_cli import git, sealed_env
+from bench_cli import floor, git, sealed_env
 
 MESSAGES = [
     {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -48,12 +48,6 @@ def one_start(path: str, env: dict[str, str]) -> tuple[list[float], int]:
     proc.stdin.close()
     proc.wait()
     return times, size
-
-
-def floor(path: str, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import pygit2; pygit2.Repository('.')"], cwd=path, env=env, check=True)
-    return (time.perf_counter() - started) * 1000
 
 
 def main() -> None:
