@@ -11,6 +11,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from conftest import run_git_codex
 
 USER_HOOK = {"matcher": "Bash", "hooks": [{"type": "command", "command": "echo mine"}]}
@@ -20,7 +22,8 @@ def settings(home: Path) -> dict:
     return json.loads((home / ".claude" / "settings.json").read_text())
 
 
-def test_setup_keeps_the_users_settings_is_idempotent_and_removes_exactly_its_own(initialised: Path) -> None:
+def test_setup_keeps_the_users_settings_is_idempotent_and_removes_exactly_its_own(
+        initialised: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = Path(os.environ["HOME"])
     (home / ".claude").mkdir(parents=True)
     mine = {"model": "opus", "hooks": {"PostToolUse": [USER_HOOK]}}
@@ -39,6 +42,11 @@ def test_setup_keeps_the_users_settings_is_idempotent_and_removes_exactly_its_ow
     assert "nothing to change" in again.stdout and settings(home) == written
     checked = json.loads(run_git_codex(initialised, "setup", "claude", "--check", "--json").stdout)
     assert checked["problems"] == ["claude is not on PATH: setup wrote its settings, but nothing here runs it"]
+    subprocess.run(["git", "config", "--unset", "alias.codex"], cwd=initialised, check=True)
+    monkeypatch.setenv("PATH", os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep)
+                                               if not (Path(d) / "git-codex").exists()))
+    checked = json.loads(run_git_codex(initialised, "setup", "claude", "--check", "--json").stdout)
+    assert any("no alias.codex in this repository" in p for p in checked["problems"]), checked
 
     run_git_codex(initialised, "setup", "claude", "--remove")
     assert settings(home) == mine

@@ -298,6 +298,9 @@ def run(ws: Workspace, agent: str, *, remove: bool = False, check: bool = False)
     if check:
         report.problems += [f"{e.path}: gitmem's {e.what} missing or stale" for e in edits]
         report.problems += _agent_problems(spec)
+        if shutil.which("git-codex") is None and not ws.repo.config_get("alias.codex"):
+            report.problems.append("the model's 'git codex' would fail: no git-codex on PATH and no alias.codex in "
+                                   "this repository (run 'git codex init' here, which sets it)")
         if agent == "codex" and not edits:
             report.problems += [f"Codex does not trust gitmem's hook {key} yet" for key in _untrusted(ws)]
         return report
