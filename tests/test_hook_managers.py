@@ -162,3 +162,26 @@ def test_a_shared_hooks_path_is_refused_unless_asked_for(repo: Path, tmp_path: P
     switched = subprocess.run(["git", "switch", "-c", "topic"], cwd=other, capture_output=True, text=True)
     assert switched.returncode == 0 and "gitmem" not in switched.stderr
     assert git(other, "for-each-ref", "refs/codex") == "" and not (other / ".git" / "codex").exists()
+
+
+GEMINI_SHELL_GIT = {  # what Gemini CLI 0.61's shell tool puts in its commands' environment (tests/e2e saw it)
+    "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": "3",
+    "GIT_CONFIG_KEY_0": "credential.helper", "GIT_CONFIG_VALUE_0": "",
+    "GIT_CONFIG_KEY_1": "core.fsmonitor", "GIT_CONFIG_VALUE_1": "",
+    "GIT_CONFIG_KEY_2": "core.hooksPath", "GIT_CONFIG_VALUE_2": "",
+}
+
+
+def test_where_the_environment_turns_hooks_off_status_says_so_and_memory_still_follows(initialised: Path) -> None:
+    shell = {**os.environ, **GEMINI_SHELL_GIT}
+    assert json.loads(run_git_codex(initialised, "hooks", "status", "--json").stdout)["hooks"][0]["state"] == "installed"
+    status = subprocess.run([sys.executable, "-m", "gitmem", "hooks", "status", "--json"], cwd=initialised, env=shell,
+                            capture_output=True, text=True, check=True)
+    hooks = json.loads(status.stdout)["hooks"]
+    assert {h["state"] for h in hooks} == {"not run"} and "core.hooksPath to ''" in hooks[0]["detail"]
+    subprocess.run(["git", "checkout", "-q", "-b", "from-gemini"], cwd=initialised, env=shell, check=True)
+    assert git(initialised, "for-each-ref", "refs/codex/branches/from-gemini") == ""  # no hook ran
+    subprocess.run([sys.executable, "-m", "gitmem", "tasks", "add", "Made in Gemini's shell"], cwd=initialised,
+                   env=shell, check=True, capture_output=True)
+    assert git(initialised, "for-each-ref", "--format=%(refname)", "refs/codex/branches/from-gemini").strip() == \
+        "refs/codex/branches/from-gemini"  # forked lazily by the next git codex command

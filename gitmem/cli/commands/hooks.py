@@ -44,10 +44,11 @@ def uninstall() -> None:
 @hooks.command(name="status", context_settings=CONTEXT)
 @json_option
 def status_(as_json: bool) -> None:
-    """Which hooks are installed, chained, missing, foreign, or wrapped (a hook manager runs gitmem's part)."""
+    """Which hooks are installed, chained, missing, foreign, wrapped (a hook manager runs gitmem's part),
+    or not run (this environment points git's hooks elsewhere: Gemini CLI's shell does)."""
     repo = workspace(follow=False).repo
     where = svc.place(repo)
-    states = svc.status(repo, where)
+    states = svc.as_run_here(repo, where, svc.status(repo, where))
     if as_json:
         emit_json("hooks", {"path": where.path, "kind": where.kind,
                             "hooks": [{"hook": s.hook, "state": s.state, "chained": s.chained, "detail": s.detail,
