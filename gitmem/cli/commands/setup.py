@@ -14,23 +14,26 @@ from gitmem.cli.output import emit, emit_json, note
 @click.option("--remove", is_flag=True, help="Take out exactly what setup wrote.")
 @json_option
 def setup(agent: str, check: bool, remove: bool, as_json: bool) -> None:
-    """Connect AGENT to this memory: the brief at session start, its plan mirrored live.
+    """Connect AGENT to this memory: the brief at session start, its plan and turns mirrored live.
 
     \b
-    Each agent gets hooks running the installed gitmem (SessionStart: the brief, and the
-    conversation's session opened; after its plan tool: the plan mirrored; SessionEnd where
-    the agent has one: the session ended), the MCP server gitmem, and a three-line block in
-    this repository's AGENTS.md, CLAUDE.md or GEMINI.md:
-      codex   $CODEX_HOME/hooks.json (SessionStart, PostToolUse update_plan), trusted in
-              $CODEX_HOME/config.toml with [mcp_servers.gitmem] required = true and
-              [tools.update_plan] enabled = true
-      claude  ~/.claude/settings.json (SessionStart, SessionEnd, PostToolUse on
-              TaskCreate|TaskUpdate|TodoWrite); the user-scope MCP server in ~/.claude.json
-      gemini  ~/.gemini/settings.json (SessionStart, SessionEnd, AfterTool write_todos, and
-              mcpServers.gitmem)
+    Each agent gets hooks running the installed gitmem (at session start: the brief, and
+    the conversation's session opened; after its plan tool: the plan mirrored; at the end
+    of each turn: the turn logged from the conversation's own file; at session end, where
+    the agent has one: the session ended), the MCP server gitmem, and a three-line block
+    in this repository's AGENTS.md, CLAUDE.md or GEMINI.md:
+      codex   $CODEX_HOME/hooks.json (SessionStart, PostToolUse update_plan, Stop),
+              trusted in $CODEX_HOME/config.toml (the hash Codex's app server reports),
+              with [mcp_servers.gitmem] required = true, [tools.update_plan] enabled = true
+      claude  ~/.claude/settings.json (SessionStart, PostToolUse on
+              TaskCreate|TaskUpdate|TodoWrite, Stop, SessionEnd); the user-scope MCP
+              server in ~/.claude.json
+      gemini  ~/.gemini/settings.json (SessionStart, AfterTool write_todos, AfterAgent,
+              SessionEnd, and mcpServers.gitmem)
     Your own settings, hooks and servers are kept; running it again updates only gitmem's
-    entries. --check also reports an agent missing from PATH, older than the version gitmem
-    is tested with, or (Codex) hooks it does not trust yet.
+    entries. --check also reports an agent missing from PATH or older than the version
+    gitmem is tested with, Codex hooks it does not trust yet, and a 'git codex' the
+    model's shell could not run.
 
     \b
     Examples:
