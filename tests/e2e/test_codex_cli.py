@@ -152,16 +152,24 @@ def test_after_setup_a_codex_session_with_resume_is_one_session_mirrored_live(
     assert git(initialised, "status", "--porcelain") == "?? AGENTS.md\n"  # setup's block; nothing else in the tree
 
 
-def test_inside_codex_default_sandbox_writes_say_so_and_reads_work(initialised: Path, tmp_path: Path) -> None:
-    """workspace-write keeps .git read-only: a write exits 1 naming the file and the way out,
-    never 3 ("a gitmem bug"); reads answer; memory is unchanged."""
+def test_inside_codex_default_sandbox_writes_say_so_reads_work_and_the_hooks_still_mirror(
+        initialised: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """workspace-write keeps .git read-only for the model's commands: a write exits 1 naming the
+    file and the way out, never 3 ("a gitmem bug"); reads answer. The hooks setup wrote run
+    outside the sandbox, so the plan is still mirrored and the turn still logged."""
     binary = npm_tool(*CODEX, "codex")
-    before = git(initialised, "rev-parse", "refs/codex/branches/main")
     script = [[shell("git codex tasks add 'Inside the sandbox'; echo EXIT=$?; git codex status; echo EXIT=$?")],
+              [plan(("Plan made inside the sandbox", "in_progress"))],
               Say("The memory is read-only here.")]
     with serving(ScriptedModel(script)) as model:
-        run_codex(binary, initialised, codex_home(tmp_path, model, sandbox="workspace-write"), "Add a task")
+        home = codex_home(tmp_path, model, sandbox="workspace-write")
+        monkeypatch.setenv("CODEX_HOME", str(home))
+        monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ['PATH']}")
+        assert run_git_codex(initialised, "setup", "codex").returncode == 0
+        run_codex(binary, initialised, home, "Add a task")
         output = "".join(tool_outputs(model.requests[1]).values())
     assert "Read-only file system" in output and "hint: memory lives in .git" in output, output
     assert output.count("EXIT=1") == 1 and output.count("EXIT=0") == 1 and "branch: main" in output, output
-    assert git(initialised, "rev-parse", "refs/codex/branches/main") == before
+    assert tasks(initialised) == [("Plan made inside the sandbox", "in_progress")]  # not the model's own add
+    [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
+    assert prompts(session) == ["Add a task"]
