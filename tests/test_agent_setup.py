@@ -204,3 +204,16 @@ def test_setup_gemini_writes_hooks_and_server_in_one_settings_file(initialised: 
     assert "gitmem: start" in (initialised / "GEMINI.md").read_text()
     run_git_codex(initialised, "setup", "gemini", "--remove")
     assert json.loads(path.read_text()) == mine and not (initialised / "GEMINI.md").exists()
+
+
+def test_a_hook_that_only_mentions_gitmem_is_the_users_and_stays(initialised: Path) -> None:
+    home = Path(os.environ["HOME"])
+    (home / ".claude").mkdir(parents=True)
+    theirs = {"hooks": {"SessionStart": [{"hooks": [{"type": "command",
+                                                     "command": "python3 -I -m gitmem agent-hook claude; echo mine"}]}]}}
+    (home / ".claude" / "settings.json").write_text(json.dumps(theirs))
+    run_git_codex(initialised, "setup", "claude")
+    groups = settings(home)["hooks"]["SessionStart"]
+    assert groups[0] == theirs["hooks"]["SessionStart"][0] and len(groups) == 2
+    run_git_codex(initialised, "setup", "claude", "--remove")
+    assert settings(home) == theirs

@@ -43,7 +43,6 @@ from gitmem.services.hook_install import python_flags
 AGENTS = ("codex", "claude", "gemini")
 TESTED = {"codex": (0, 169, 0), "claude": (2, 1, 197), "gemini": (0, 61, 0)}
 """The versions the end-to-end suite drives (tests/e2e); an older one may lack the hooks used."""
-MARK = "-m gitmem agent-hook"
 BLOCK_END = "<!-- gitmem: end -->"
 BLOCK = """This repository keeps its tasks and session notes in gitmem (`git codex`). The brief at
 session start lists them; plan with your plan tool (it is mirrored into gitmem) and run
@@ -104,7 +103,7 @@ def mcp_server(agent: str) -> dict[str, Any]:
 
 
 def hook_command(agent: str) -> str:
-    return f"{shlex.quote(sys.executable)} {python_flags()} {MARK} {agent}"
+    return f"{shlex.quote(sys.executable)} {python_flags()} -m gitmem agent-hook {agent}"
 
 
 # -- JSON settings ------------------------------------------------------------------------
@@ -137,7 +136,19 @@ def _ours(group: Any) -> bool:
     hooks = group.get("hooks") if isinstance(group, dict) else None
     if not isinstance(hooks, list) or not hooks:
         return False
-    return all(isinstance(h, dict) and MARK in str(h.get("command", "")) for h in hooks)
+    return all(isinstance(h, dict) and _is_our_command(h.get("command")) for h in hooks)
+
+
+def _is_our_command(command: object) -> bool:
+    """A command setup writes, by any gitmem install: ``PYTHON [-I|-E -P] -m gitmem agent-hook
+    AGENT`` and nothing else (a command that only mentions gitmem is the user's)."""
+    try:
+        words = shlex.split(command) if isinstance(command, str) else []
+    except ValueError:
+        return False
+    flags = words[1:-4]
+    return (len(words) >= 5 and words[-4:-1] == ["-m", "gitmem", "agent-hook"] and words[-1] in AGENTS
+            and all(f in ("-I", "-E", "-P") for f in flags))
 
 
 def _member(settings: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -285,9 +296,11 @@ def _untrusted(ws: Workspace) -> dict[str, str]:
         return {}
     hooks_json = str(codex_config.home() / "hooks.json")
     listed = codex_config.listed_hooks(binary, Path(ws.repo.workdir or ws.repo.git_dir))
+    # exactly the command setup writes, in the file it writes: a hook that merely mentions gitmem is not trusted
     return {h["key"]: h["currentHash"] for h in listed
-            if MARK in str(h.get("command")) and h.get("sourcePath") == hooks_json and h.get("trustStatus") != "trusted"
-            and isinstance(h.get("key"), str) and isinstance(h.get("currentHash"), str)}
+            if h.get("command") == hook_command("codex") and h.get("sourcePath") == hooks_json
+            and h.get("trustStatus") != "trusted" and isinstance(h.get("key"), str)
+            and isinstance(h.get("currentHash"), str)}
 
 
 def run(ws: Workspace, agent: str, *, remove: bool = False, check: bool = False) -> SetupReport:

@@ -25,7 +25,8 @@ APP_SERVER_TIMEOUT = 30.0
 
 
 def home() -> Path:
-    return Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex")
+    """``$CODEX_HOME`` (``~/.codex``), absolute as Codex reports the paths under it."""
+    return Path(os.path.abspath(os.environ.get("CODEX_HOME") or Path.home() / ".codex"))
 
 
 def _parse(text: str, path: Path) -> Any:

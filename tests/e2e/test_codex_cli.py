@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import git, npm_tool, run_git_codex
+from gitmem.services import codex_config
 from scripted_model import Call, Say, ScriptedModel, offered_tools, serving, tool_outputs
 
 CODEX = ("@openai/codex", "0.169.0")
@@ -106,9 +107,16 @@ def test_after_setup_a_codex_session_with_resume_is_one_session_mirrored_live(
         home = codex_home(tmp_path, model)
         monkeypatch.setenv("CODEX_HOME", str(home))
         monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ['PATH']}")
+        mentions = "echo python -I -m gitmem agent-hook codex >/dev/null"  # the user's, not setup's: never trusted
+        (home / "hooks.json").write_text(json.dumps({"hooks": {"Stop": [{"hooks": [{"type": "command",
+                                                                                  "command": mentions}]}]}}))
         setup = run_git_codex(initialised, "setup", "codex")
         assert setup.returncode == 0 and "trust for gitmem's 3 hooks set" in setup.stdout, setup.stderr
         assert run_git_codex(initialised, "setup", "codex", "--check").returncode == 0
+        trust = sorted((h["eventName"], h["trustStatus"], h["command"] == mentions)
+                       for h in codex_config.listed_hooks(str(binary), initialised))
+        assert trust == [("postToolUse", "trusted", False), ("sessionStart", "trusted", False),
+                         ("stop", "trusted", False), ("stop", "untrusted", True)], trust
 
         run_codex(binary, initialised, home, "Fix the parser, then update the docs")
         first_tools = offered_tools(model.requests[0])
