@@ -99,7 +99,8 @@ def test_after_setup_a_claude_session_with_continue_is_one_session_mirrored_live
     """``git codex setup claude``, then a session and a --continue: gitmem's MCP tools and the
     brief are in the first request, every TaskCreate/TaskUpdate is mirrored while the session
     runs (no import), a task the model completed with ``git codex tasks complete`` is not set
-    back by a later TaskUpdate, the model's ``session log`` lands in the conversation's session,
+    back by a later TaskUpdate, the model's ``session log`` (through Bash and through MCP) lands
+    in the conversation's session,
     SessionEnd ends it and --continue opens it again; each prompt is logged at the end of its
     turn (the Stop hook reads this transcript), so a later ``import claude`` has nothing to add."""
     binary = claude_binary()
@@ -131,6 +132,7 @@ def test_after_setup_a_claude_session_with_continue_is_one_session_mirrored_live
          Call("TaskCreate", {"subject": "Fix the parser", "description": "Fix it", "activeForm": "Fixing"})],
         complete_fix,
         [Call("TaskUpdate", {"taskId": "1", "status": "in_progress"})],
+        [Call("mcp__gitmem__session_log", {"summary": "Logged through MCP"})],
         Say("Reading on."),
         # claude -p --continue
         [Call("TaskUpdate", {"taskId": "1", "status": "completed"})],
@@ -151,13 +153,14 @@ def test_after_setup_a_claude_session_with_continue_is_one_session_mirrored_live
                                           ("Roadmap item already here", "pending")]
     assert ended["agent"] == "claude" and ended["ended_at"]  # by SessionEnd
     # the model's own log, then the prompt, logged at the end of its turn (the Stop hook)
-    assert [t["summary"].split("\n")[0] for t in ended["turns"]] == ["Fixed it", "Fix the parser"]
+    assert [t["summary"].split("\n")[0] for t in ended["turns"]] == ["Fixed it", "Logged through MCP", "Fix the parser"]
     mirrored("at the end")
     assert seen["at the end"] == [("Fix the parser", "completed"), ("Read the parser", "completed"),
                                   ("Roadmap item already here", "pending")]
     [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
     assert session["id"] == ended["id"]
-    assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Fixed it", "Fix the parser", "Finish it"]
+    assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Fixed it", "Logged through MCP",
+                                                                       "Fix the parser", "Finish it"]
     report = json.loads(run_git_codex(initialised, "import", "claude", str(projects), "--json").stdout)
     assert report["imported"] == {"sessions": 0, "turns": 0, "tasks": 0, "updated": 0}, report
     assert report["problems"] == []

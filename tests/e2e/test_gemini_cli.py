@@ -131,6 +131,7 @@ def test_after_setup_a_gemini_session_with_resume_is_one_session_mirrored_live(
         complete_the_reading,
         # the reading unchanged (the model's own completion stands), a new step
         [todos(("Read the parser", "in_progress"), ("Fix the parser", "pending"), ("Update the docs", "pending"))],
+        [Call("mcp_gitmem_session_log", {"summary": "Logged through MCP"})],
         # refused by Gemini CLI (one in_progress at a time): not mirrored
         [todos(("Read the parser", "cancelled"), ("Fix the parser", "in_progress"), ("Update the docs", "in_progress"))],
         Say("Fixing it."),
@@ -151,14 +152,15 @@ def test_after_setup_a_gemini_session_with_resume_is_one_session_mirrored_live(
         [ended] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
         assert ended["agent"] == "gemini" and ended["ended_at"]  # by SessionEnd
         # the model's own log, then the prompt, logged at the end of its turn (AfterAgent)
-        assert [t["summary"].split("\n")[0] for t in ended["turns"]] == ["Read the parser", "Fix the parser"]
+        assert [t["summary"].split("\n")[0] for t in ended["turns"]] == ["Read the parser", "Logged through MCP",
+                                                                         "Fix the parser"]
         run_gemini(binary, initialised, home, model, "--resume", "latest", "-p", "Now fix it")
         assert tasks() == [("Fix the parser", "completed"), ("Read the parser", "completed"),
                            ("Roadmap item already here", "pending"), ("Update the docs", "completed")]
         [session] = json.loads(run_git_codex(initialised, "session", "list", "--json").stdout)["sessions"]
         assert session["id"] == ended["id"] and session["ended_at"]  # opened again by the resume, ended again
-        assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Read the parser", "Fix the parser",
-                                                                           "Now fix it"]
+        assert [t["summary"].split("\n")[0] for t in session["turns"]] == ["Read the parser", "Logged through MCP",
+                                                                           "Fix the parser", "Now fix it"]
         report = json.loads(run_git_codex(initialised, "import", "gemini", str(chats), "--json").stdout)
         assert report["imported"] == {"sessions": 0, "turns": 0, "tasks": 0, "updated": 0}, report
         assert report["problems"] == [] and len(tasks()) == 4
