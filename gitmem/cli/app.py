@@ -31,7 +31,7 @@ COMMANDS = {
     "hooks": ("gitmem.cli.commands.hooks:hooks", "Install, remove or inspect the git hooks."),
     "hook": ("gitmem.cli.commands.hook_run:hook", "(internal) Run gitmem's part of a git hook."),
     "agent-hook": ("gitmem.cli.commands.agent_hook:agent_hook", "(internal) Answer an agent's hook event."),
-    "setup": ("gitmem.cli.commands.setup:setup", "Connect an agent (claude) to this memory: hooks, brief, mirroring."),
+    "setup": ("gitmem.cli.commands.setup:setup", "Connect an agent (codex, claude, gemini): brief, plan and turns, live."),
     "merge": ("gitmem.cli.commands.merge:merge", "Merge another branch's memory into this one."),
     "cache": ("gitmem.cli.commands.cache:cache", "Show drift; reconcile after a diverged history."),
     "push": ("gitmem.cli.commands.sync:push", "Push memory to a remote (atomic, never forced)."),

@@ -368,7 +368,7 @@ class Repo:
 
     def reflog(self, ref: str) -> list[tuple[str, str]]:
         """(message, new id) of each entry of ``ref``'s reflog, newest first."""
-        return [(str(e.message or ""), str(e.oid_new)) for e in self._reflog(ref)]
+        return [(message, new) for _, new, message in self.reflog_moves(ref)]
 
     def reflog_moves(self, ref: str) -> list[tuple[str, str, str]]:
         """(old id, new id, message) of each entry of ``ref``'s reflog, newest first."""

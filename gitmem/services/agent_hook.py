@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -34,14 +33,16 @@ TURN_END = ("Stop", "AfterAgent")
 TRANSCRIPTS = {"claude": "*.jsonl", "codex": "rollout-*.jsonl", "gemini": "session-*.jsonl"}
 BRIEF_BUDGET = 4000
 MAX_EVENT = 1 << 20
-_SESSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def claude_home() -> Path:
+    """Claude Code's user directory: ``~/.claude``, or ``$CLAUDE_CONFIG_DIR``."""
+    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude")
 
 
 def claude_tasks_dir(session_id: str) -> Path | None:
-    """``~/.claude/tasks/<session>`` (``CLAUDE_CONFIG_DIR`` moves it), if the id is a plain name."""
-    if not _SESSION_NAME.match(session_id) or ".." in session_id:
-        return None
-    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude") / "tasks" / session_id
+    """``~/.claude/tasks/<session>``, if the id is a plain name."""
+    return claude_home() / "tasks" / session_id if agent_env.conversation_id(session_id) else None
 
 
 def claude_task_list(session_id: str) -> dict[str, Any] | None:

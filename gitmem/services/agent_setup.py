@@ -37,10 +37,9 @@ from typing import Any
 from gitmem.core.errors import GitmemError
 from gitmem.engine.workspace import Workspace
 from gitmem.services import codex_config
-from gitmem.services.agent_hook import PLAN_TOOLS
+from gitmem.services.agent_hook import AGENTS, PLAN_TOOLS, claude_home
 from gitmem.services.hook_install import python_flags
 
-AGENTS = ("codex", "claude", "gemini")
 TESTED = {"codex": (0, 169, 0), "claude": (2, 1, 197), "gemini": (0, 61, 0)}
 """The versions the end-to-end suite drives (tests/e2e); an older one may lack the hooks used."""
 BLOCK_END = "<!-- gitmem: end -->"
@@ -68,7 +67,7 @@ class Edit:
 @dataclass(frozen=True)
 class Agent:
     name: str
-    binary: str
+    """Also the agent's executable."""
     notes: str
     """The instructions file in the repository the block goes into."""
     events: dict[str, str | None]
@@ -76,16 +75,12 @@ class Agent:
 
 
 SPECS = {
-    "codex": Agent("codex", "codex", "AGENTS.md", {"SessionStart": None, "PostToolUse": "update_plan", "Stop": None}),
-    "claude": Agent("claude", "claude", "CLAUDE.md", {
+    "codex": Agent("codex", "AGENTS.md", {"SessionStart": None, "PostToolUse": "update_plan", "Stop": None}),
+    "claude": Agent("claude", "CLAUDE.md", {
         "SessionStart": None, "SessionEnd": None, "PostToolUse": "|".join(PLAN_TOOLS["claude"]), "Stop": None}),
-    "gemini": Agent("gemini", "gemini", "GEMINI.md", {
+    "gemini": Agent("gemini", "GEMINI.md", {
         "SessionStart": None, "SessionEnd": None, "AfterTool": "write_todos", "AfterAgent": None}),
 }
-
-
-def claude_home() -> Path:
-    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude")
 
 
 def claude_state_path() -> Path:
@@ -278,22 +273,19 @@ def _version(binary: str) -> tuple[int, ...] | None:
 
 
 def _agent_problems(spec: Agent) -> list[str]:
-    binary = shutil.which(spec.binary)
+    binary = shutil.which(spec.name)
     if binary is None:
-        return [f"{spec.binary} is not on PATH: setup wrote its settings, but nothing here runs it"]
+        return [f"{spec.name} is not on PATH: setup wrote its settings, but nothing here runs it"]
     found = _version(binary)
     tested = TESTED[spec.name]
     if found is not None and found < tested:
-        return [f"{spec.binary} {'.'.join(map(str, found))} is older than {'.'.join(map(str, tested))}, the version "
+        return [f"{spec.name} {'.'.join(map(str, found))} is older than {'.'.join(map(str, tested))}, the version "
                 "gitmem is tested with; its hooks may not fire"]
     return []
 
 
-def _untrusted(ws: Workspace) -> dict[str, str]:
+def _untrusted(ws: Workspace, binary: str) -> dict[str, str]:
     """gitmem's Codex hooks that Codex will not run yet: key -> the hash Codex gives them."""
-    binary = shutil.which("codex")
-    if binary is None:
-        return {}
     hooks_json = str(codex_config.home() / "hooks.json")
     listed = codex_config.listed_hooks(binary, Path(ws.repo.workdir or ws.repo.git_dir))
     # exactly the command setup writes, in the file it writes: a hook that merely mentions gitmem is not trusted
@@ -314,8 +306,9 @@ def run(ws: Workspace, agent: str, *, remove: bool = False, check: bool = False)
         if shutil.which("git-codex") is None and not ws.repo.config_get("alias.codex"):
             report.problems.append("the model's 'git codex' would fail: no git-codex on PATH and no alias.codex in "
                                    "this repository (run 'git codex init' here, which sets it)")
-        if agent == "codex" and not edits:
-            report.problems += [f"Codex does not trust gitmem's hook {key} yet" for key in _untrusted(ws)]
+        codex = shutil.which("codex") if agent == "codex" and not edits else None
+        if codex:
+            report.problems += [f"Codex does not trust gitmem's hook {key} yet" for key in _untrusted(ws, codex)]
         return report
     for edit in edits:
         _write(edit)
@@ -329,11 +322,12 @@ def run(ws: Workspace, agent: str, *, remove: bool = False, check: bool = False)
 def _trust(ws: Workspace, report: SetupReport) -> None:
     """Record Codex's own hash of gitmem's hooks as trusted (the user asked for them by running
     setup); without codex on PATH, say how to trust them by hand."""
-    if shutil.which("codex") is None:
+    binary = shutil.which("codex")
+    if binary is None:
         report.problems.append("codex is not on PATH, so its hooks could not be trusted: run codex and trust "
                                "gitmem's hooks in /hooks, then 'git codex setup codex --check'")
         return
-    hashes = _untrusted(ws)
+    hashes = _untrusted(ws, binary)
     if hashes:
         config = codex_config.home() / "config.toml"
         _write(Edit(config, None, codex_config.with_trust(_read(config) or "", config, hashes), "hook trust"))

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 
 from gitmem.core.constants import HOOK_MARKER
 from gitmem.core.errors import GitmemError, InvalidInput
-from gitmem.git.cli import config_origin
+from gitmem.git.cli import command_line_config, config_origin
 from gitmem.git.repo import Repo
 
 HOOKS = ("post-checkout", "post-rewrite", "post-merge", "post-commit")
@@ -178,7 +177,7 @@ def status(repo: Repo, where: Place | None = None) -> list[HookState]:
 def as_run_here(repo: Repo, where: Place, states: list[HookState]) -> list[HookState]:
     """``states`` as they hold for this process: none runs where its environment points git's
     hooks elsewhere (an agent's shell may), whatever is installed."""
-    override = environment_override()
+    override = command_line_config().get("core.hookspath")  # Gemini CLI's shell sets it to ''
     if override is None:
         return states
     given = os.path.expanduser(override)
@@ -187,26 +186,6 @@ def as_run_here(repo: Repo, where: Place, states: list[HookState]) -> list[HookS
     why = (f"not for commands run here: this environment sets core.hooksPath to {override!r}, so git runs no "
            "hook gitmem installed; memory follows on the next git codex command")
     return [replace(s, state="not run", detail=why) for s in states]
-
-
-def environment_override(environ: Mapping[str, str] = os.environ) -> str | None:
-    """core.hooksPath as this process's environment sets it over every config file
-    (``GIT_CONFIG_COUNT``/``KEY_n``/``VALUE_n`` or ``GIT_CONFIG_PARAMETERS``, as ``git -c``
-    does), if it does. Gemini CLI's shell sets it to nothing: git then runs none of the
-    repository's hooks for the commands its model runs."""
-    found = None
-    try:
-        for word in shlex.split(environ.get("GIT_CONFIG_PARAMETERS", "")):
-            key, sep, value = word.partition("=")
-            if sep and key.lower() == "core.hookspath":
-                found = value
-        count = int(environ.get("GIT_CONFIG_COUNT", "0") or 0)
-    except ValueError:
-        return found
-    for n in range(min(count, 1000)):
-        if environ.get(f"GIT_CONFIG_KEY_{n}", "").lower() == "core.hookspath":
-            found = environ.get(f"GIT_CONFIG_VALUE_{n}", "")
-    return found
 
 
 def _state(repo: Repo, where: Place, hook: str) -> HookState:

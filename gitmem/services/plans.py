@@ -232,7 +232,6 @@ def sync(ws: Workspace, steps: Sequence[Step], fmt: str) -> SyncReport:
 
     change, _ = ws.write(build)
     report.written = change is not None
-    if session_svc.current(ws) != session_id:
-        session_svc.set_open(ws, agent, session_id)
+    session_svc.set_open(ws, agent, session_id)  # no write when it is open already
     redactor.record(ws.repo, "plan sync")
     return report
