@@ -18,6 +18,7 @@ from typing import Any
 from gitmem.core import edits
 from gitmem.core.errors import InvalidInput
 from gitmem.core.models import Session, Stamp, Task, Turn
+from gitmem.derived import reads
 from gitmem.engine import adopt, branches
 from gitmem.engine.adopt import ImportReport
 from gitmem.engine.redact import Redactor
@@ -257,8 +258,7 @@ def _write_sessions(ws: Workspace, work: list[tuple[SessionRecord, str, list[Tas
         live_ids, deleted = plan_index(snap)
         # A step matches the task its plan made, or one of the same words added by other means
         # (the model's own 'git codex tasks add'); a deleted step's words are never re-created.
-        titles = {normalise(t.title): i for i, t in snap.tasks().items() if not t.deleted and not t.plan_key} \
-            if snap.task_blobs else {}
+        titles = {normalise(t.title): i for i, t in reads.summaries(snap).items() if not t.deleted and not t.plan_key}
         plan_keys: dict[str, str] = {**titles, **dict.fromkeys(deleted, ""), **{k: ids[-1] for k, ids in live_ids.items()}}
         known = adopt.imported_keys(snap, source)
         minted = adopt.Minter(snap.task_blobs)
